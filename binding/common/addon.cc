@@ -1,0 +1,85 @@
+#include "addon.h"
+
+#include "tcp_wrap.h"
+
+namespace iocpnet {
+
+#ifdef _WIN32
+static const char* kBackend = "iocp";
+#else
+static const char* kBackend = "epoll";
+#endif
+
+Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
+  SysError err;
+  engine_ = Engine::Create(env, &err);
+  if (engine_ == nullptr) {
+    Napi::Error e = Napi::Error::New(env, std::string("iocp-net: cannot start the completion engine (") +
+                                              err.code + ", " + std::to_string(err.native) + ")");
+    e.Set("code", Napi::String::New(env, err.code));
+    throw e;
+  }
+  napi_add_env_cleanup_hook(env, OnEnvCleanup, this);
+
+  DefineAddon(exports, {
+                           InstanceMethod("setErrorFactory", &Addon::SetErrorFactory),
+                           InstanceMethod("stats", &Addon::GetStats),
+                           InstanceValue("backend", Napi::String::New(env, kBackend)),
+                       });
+  TcpSocketWrap::Init(env, exports, this);
+  TcpListenerWrap::Init(env, exports, this);
+}
+
+Addon::~Addon() {
+  if (engine_ != nullptr) {
+    napi_remove_env_cleanup_hook(env_, OnEnvCleanup, this);
+    engine_->Release();
+  }
+}
+
+void Addon::OnEnvCleanup(void* arg) {
+  auto* self = static_cast<Addon*>(arg);
+  if (self->engine_ != nullptr) self->engine_->Shutdown(self->env_);
+}
+
+Napi::Value Addon::SetErrorFactory(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setErrorFactory expects a function");
+  error_factory_ = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+Napi::Value Addon::GetStats(const Napi::CallbackInfo& info) {
+  EngineStats st = engine_->Stats();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("sockets", Napi::Number::New(info.Env(), static_cast<double>(st.sockets)));
+  o.Set("opsInFlight", Napi::Number::New(info.Env(), static_cast<double>(st.ops_in_flight)));
+  o.Set("osHandles", Napi::Number::New(info.Env(), static_cast<double>(st.os_handles)));
+  return o;
+}
+
+napi_value Addon::MakeError(napi_env env, const SysError& err, const char* syscall, const std::string& address,
+                            int port) {
+  Napi::Env e(env);
+  const char* code = err.code != nullptr ? err.code : "UNKNOWN";
+  if (!error_factory_.IsEmpty()) {
+    Napi::Value addr = address.empty() ? e.Undefined() : Napi::String::New(e, address);
+    Napi::Value p = port < 0 ? e.Undefined() : Napi::Number::New(e, port);
+    Napi::Value made = error_factory_.Call({Napi::String::New(e, code), Napi::String::New(e, syscall),
+                                            Napi::Number::New(e, static_cast<double>(err.native)), addr, p});
+    if (!made.IsEmpty()) return made;
+  }
+  Napi::Error plain = Napi::Error::New(e, std::string(syscall) + " " + code);
+  plain.Set("code", Napi::String::New(e, code));
+  plain.Set("syscall", Napi::String::New(e, syscall));
+  return plain.Value();
+}
+
+void Addon::ThrowError(napi_env env, const SysError& err, const char* syscall, const std::string& address,
+                       int port) {
+  napi_throw(env, MakeError(env, err, syscall, address, port));
+}
+
+}  // namespace iocpnet
+
+using IocpNetAddon = iocpnet::Addon;
+NODE_API_ADDON(IocpNetAddon)

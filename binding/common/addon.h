@@ -1,0 +1,45 @@
+// The addon instance: one per JavaScript environment (Node-API instance data), so the module is
+// context-aware and each worker_thread gets its own engine.
+#pragma once
+
+#define NAPI_VERSION 8
+#include <napi.h>
+
+#include <string>
+
+#include "engine.h"
+#include "sys_error.h"
+
+namespace iocpnet {
+
+class Addon : public Napi::Addon<Addon> {
+ public:
+  Addon(Napi::Env env, Napi::Object exports);
+  ~Addon();
+
+  static Addon* Of(napi_env env) { return Napi::Env(env).GetInstanceData<Addon>(); }
+
+  Engine* engine() const { return engine_; }
+
+  // Builds a Node-shaped system error through the JS factory the TS layer registered (so that errno,
+  // message and class match Node's own), or a plain Error with `code` before that.
+  napi_value MakeError(napi_env env, const SysError& err, const char* syscall, const std::string& address,
+                       int port);
+  // Throws the error MakeError builds.
+  void ThrowError(napi_env env, const SysError& err, const char* syscall, const std::string& address = "",
+                  int port = -1);
+
+  Napi::FunctionReference tcp_socket_ctor;
+  Napi::FunctionReference tcp_listener_ctor;
+
+ private:
+  Napi::Value SetErrorFactory(const Napi::CallbackInfo& info);
+  Napi::Value GetStats(const Napi::CallbackInfo& info);
+  static void OnEnvCleanup(void* arg);
+
+  napi_env env_;
+  Engine* engine_ = nullptr;
+  Napi::FunctionReference error_factory_;
+};
+
+}  // namespace iocpnet

@@ -1,0 +1,123 @@
+#include "op.h"
+
+#include "addon.h"
+#include "engine.h"
+
+namespace iocpnet {
+
+napi_value Op::Begin(napi_env env) {
+  napi_value promise = nullptr;
+  napi_create_promise(env, &deferred_, &promise);
+  return promise;
+}
+
+void Op::Pin(napi_env env, napi_value buffer) {
+  napi_ref ref = nullptr;
+  if (napi_create_reference(env, buffer, 1, &ref) == napi_ok) pins_.push_back(ref);
+}
+
+void Op::PinAll(napi_env env, const BufferList& bufs) {
+  pins_.reserve(pins_.size() + bufs.size());
+  for (const BufferRef& b : bufs) Pin(env, b.owner);
+}
+
+void Op::ReleasePins(napi_env env) {
+  for (napi_ref ref : pins_) napi_delete_reference(env, ref);
+  pins_.clear();
+}
+
+void Op::Resolve(napi_env env, napi_value value) {
+  if (deferred_ == nullptr) return;
+  napi_deferred d = deferred_;
+  deferred_ = nullptr;
+  if (engine_->tearing_down()) return;
+  napi_resolve_deferred(env, d, value);
+}
+
+void Op::ResolveNumber(napi_env env, double value) {
+  if (deferred_ == nullptr || engine_->tearing_down()) return;
+  napi_value v;
+  napi_create_double(env, value, &v);
+  Resolve(env, v);
+}
+
+void Op::ResolveUndefined(napi_env env) {
+  if (deferred_ == nullptr || engine_->tearing_down()) return;
+  napi_value v;
+  napi_get_undefined(env, &v);
+  Resolve(env, v);
+}
+
+void Op::Reject(napi_env env, const SysError& err) {
+  if (deferred_ == nullptr || engine_->tearing_down()) {
+    deferred_ = nullptr;
+    return;
+  }
+  RejectWith(env, Addon::Of(env)->MakeError(env, err, syscall_, err_address_, err_port_));
+}
+
+void Op::RejectWith(napi_env env, napi_value error) {
+  if (deferred_ == nullptr) return;
+  napi_deferred d = deferred_;
+  deferred_ = nullptr;
+  if (engine_->tearing_down()) return;
+  napi_reject_deferred(env, d, error);
+}
+
+static bool ReadView(napi_env env, napi_value v, BufferRef* out) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    napi_value ab;
+    size_t offset = 0;
+    if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset) != napi_ok) return false;
+    size_t elem = 1;
+    switch (type) {
+      case napi_int16_array: case napi_uint16_array: elem = 2; break;
+      case napi_int32_array: case napi_uint32_array: case napi_float32_array: elem = 4; break;
+      case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: elem = 8; break;
+      default: elem = 1;
+    }
+    *out = {static_cast<char*>(data), length * elem, v};
+    return true;
+  }
+  if (napi_is_dataview(env, v, &is) == napi_ok && is) {
+    size_t length = 0;
+    void* data = nullptr;
+    napi_value ab;
+    size_t offset = 0;
+    if (napi_get_dataview_info(env, v, &length, &data, &ab, &offset) != napi_ok) return false;
+    *out = {static_cast<char*>(data), length, v};
+    return true;
+  }
+  return false;
+}
+
+bool ParseBufferList(napi_env env, napi_value value, BufferList* out) {
+  out->clear();
+  BufferRef one;
+  if (ReadView(env, value, &one)) {
+    out->push_back(one);
+    return true;
+  }
+  bool is_array = false;
+  napi_is_array(env, value, &is_array);
+  if (is_array) {
+    uint32_t n = 0;
+    napi_get_array_length(env, value, &n);
+    out->reserve(n);
+    for (uint32_t i = 0; i < n; i++) {
+      napi_value item;
+      napi_get_element(env, value, i, &item);
+      if (!ReadView(env, item, &one)) break;
+      out->push_back(one);
+    }
+    if (out->size() == n) return true;
+  }
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected a Uint8Array or an array of Uint8Array");
+  return false;
+}
+
+}  // namespace iocpnet

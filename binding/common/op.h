@@ -1,0 +1,79 @@
+// The JavaScript half of an asynchronous operation, shared by every backend: the promise it settles and
+// the JS buffers it keeps pinned. Backends derive their OS operation objects from Op (on Windows together
+// with OVERLAPPED, so the completion packet leads straight back to the operation, as in Asio).
+//
+// Rules that keep memory safe:
+//  - an Op is created, settled and deleted on the JS thread only;
+//  - while the OS may still touch an Op or the buffers it describes, the Op is alive and its pins hold the
+//    buffers (napi references keep the ArrayBuffers from being collected or detached);
+//  - an Op is deleted only after the OS has reported it complete (or it never reached the OS).
+#pragma once
+
+#include <node_api.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sys_error.h"
+
+namespace iocpnet {
+
+class Engine;
+
+// A caller buffer: where bytes go to or come from, and the JS value that owns the memory.
+struct BufferRef {
+  char* data = nullptr;
+  size_t length = 0;
+  napi_value owner = nullptr;
+};
+using BufferList = std::vector<BufferRef>;
+
+class Op {
+ public:
+  Op(Engine* engine, const char* syscall) : engine_(engine), syscall_(syscall) {}
+  virtual ~Op() = default;
+  Op(const Op&) = delete;
+  Op& operator=(const Op&) = delete;
+
+  // Creates the promise this operation settles.
+  napi_value Begin(napi_env env);
+  // Keeps a JS buffer alive until ReleasePins().
+  void Pin(napi_env env, napi_value buffer);
+  void PinAll(napi_env env, const BufferList& bufs);
+  void ReleasePins(napi_env env);
+
+  // Settling. They do nothing once the environment is being torn down (no JS may run then).
+  void Resolve(napi_env env, napi_value value);
+  void ResolveNumber(napi_env env, double value);
+  void ResolveUndefined(napi_env env);
+  void Reject(napi_env env, const SysError& err);
+  void RejectWith(napi_env env, napi_value error);
+
+  // Context for error messages ("connect ECONNREFUSED 127.0.0.1:80").
+  void SetErrorAddress(std::string address, int port) {
+    err_address_ = std::move(address);
+    err_port_ = port;
+  }
+  const char* syscall() const { return syscall_; }
+  bool settled() const { return deferred_ == nullptr; }
+  Engine* engine() const { return engine_; }
+
+  // Set when the caller asked to cancel (abort/timeout); the completion then reports ECANCELED.
+  bool cancel_requested = false;
+  uint32_t id = 0;
+
+ private:
+  Engine* engine_;
+  const char* syscall_;
+  napi_deferred deferred_ = nullptr;
+  std::vector<napi_ref> pins_;
+  std::string err_address_;
+  int err_port_ = -1;
+};
+
+// Reads a Uint8Array (or any TypedArray/DataView) or an array of them into a BufferList.
+// Returns false (with a pending JS TypeError) when the value is not of that shape.
+bool ParseBufferList(napi_env env, napi_value value, BufferList* out);
+
+}  // namespace iocpnet

@@ -1,0 +1,33 @@
+// IP socket addresses: parsing from JavaScript strings and formatting back, for IPv4 and IPv6 (with an
+// optional numeric scope id, "fe80::1%3").
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "platform.h"
+
+namespace iocpnet {
+
+struct SockAddr {
+  sockaddr_storage storage;
+  socklen_t len = 0;
+
+  SockAddr() { std::memset(&storage, 0, sizeof storage); }
+  int family() const { return storage.ss_family; }
+  sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+  uint16_t port() const;
+
+  // Fills the address from text; family 4 or 6 forces one (0 = whichever parses). False if not an IP literal.
+  bool Parse(const std::string& address, uint16_t port, int family = 0);
+  // The wildcard address of a family ("0.0.0.0" or "::") with the given port.
+  static SockAddr Any(int af, uint16_t port = 0);
+  static SockAddr From(const sockaddr* sa, socklen_t len);
+
+  std::string Address() const;  // "127.0.0.1", "::1", "fe80::1%3"
+  const char* FamilyName() const { return family() == AF_INET6 ? "IPv6" : "IPv4"; }
+};
+
+}  // namespace iocpnet

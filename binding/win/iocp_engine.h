@@ -1,0 +1,48 @@
+// The Windows completion engine: one I/O completion port per JS environment, one poller thread dequeuing
+// it with GetQueuedCompletionStatusEx in batches, and one threadsafe function that wakes the JS thread once
+// per batch (not once per completion). Operation handlers run on the JS thread only.
+#pragma once
+
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "../common/engine.h"
+#include "../common/platform.h"
+#include "iocp_op.h"
+
+namespace iocpnet {
+
+class IocpEngine : public Engine {
+ public:
+  static IocpEngine* Of(Engine* e) { return static_cast<IocpEngine*>(e); }
+
+  IocpEngine() = default;
+  ~IocpEngine() override;
+
+  bool Start(napi_env env, SysError* err);
+  void Shutdown(napi_env env) override;
+
+  // Binds a socket to this engine's port; its overlapped operations then complete here.
+  SysError Associate(SOCKET s);
+
+ protected:
+  void SetLoopAlive(napi_env env, bool alive) override;
+  int64_t OsHandleCount() const override;
+
+ private:
+  void PollerMain();
+  static void OnWake(napi_env env, napi_value js_cb, void* context, void* data);
+  void DispatchReady(napi_env env);
+  void DrainPort(napi_env env, DWORD timeout_ms);
+
+  HANDLE port_ = nullptr;
+  std::thread poller_;
+  std::mutex mu_;
+  std::vector<IocpOp*> ready_;     // completions dequeued by the poller, not yet handled (guarded by mu_)
+  std::vector<IocpOp*> handling_;  // the batch being handled on the JS thread
+  napi_threadsafe_function wake_ = nullptr;
+  bool started_ = false;
+};
+
+}  // namespace iocpnet

@@ -1,0 +1,501 @@
+#include "tcp_socket.h"
+
+#include <mstcpip.h>
+
+#include <algorithm>
+
+#include "iocp_engine.h"
+#include "win_error.h"
+#include "winsock.h"
+
+#ifndef SO_REUSE_UNICASTPORT
+#define SO_REUSE_UNICASTPORT 0x3007
+#endif
+#ifndef SIO_TCP_INITIAL_RTO
+#define SIO_TCP_INITIAL_RTO _WSAIOW(IOC_VENDOR, 17)
+#endif
+
+namespace iocpnet {
+
+namespace {
+
+// WSABUF lengths are ULONG; larger caller buffers are described in several pieces.
+constexpr size_t kMaxWsaBuf = 0x7ffff000;
+
+void AppendWsaBufs(const BufferList& bufs, std::vector<WSABUF>* out) {
+  for (const BufferRef& b : bufs) {
+    size_t off = 0;
+    do {
+      const size_t n = std::min(b.length - off, kMaxWsaBuf);
+      out->push_back(WSABUF{static_cast<ULONG>(n), b.data + off});
+      off += n;
+    } while (off < b.length);
+  }
+}
+
+// Reads report a connection aborted by the peer as a reset, as on Unix (libuv does the same).
+SysError ReadError(SysError e) {
+  if (e.code != nullptr && std::string(e.code) == "ECONNABORTED") e.code = "ECONNRESET";
+  return e;
+}
+
+bool IsLoopback(const SockAddr& a) {
+  if (a.family() == AF_INET) {
+    return (ntohl(reinterpret_cast<const sockaddr_in*>(&a.storage)->sin_addr.s_addr) >> 24) == 127;
+  }
+  const in6_addr& v6 = reinterpret_cast<const sockaddr_in6*>(&a.storage)->sin6_addr;
+  static const in6_addr kLoop = IN6ADDR_LOOPBACK_INIT;
+  return std::memcmp(&v6, &kLoop, sizeof v6) == 0;
+}
+
+}  // namespace
+
+struct TcpSocket::ConnectOp : IocpOp {
+  ConnectOp(TcpSocket* s) : IocpOp(s->engine(), "connect", &TcpSocket::OnConnected), sock(s) {}
+  TcpSocket* sock;
+};
+
+struct TcpSocket::ReadOp : IocpOp {
+  ReadOp(TcpSocket* s, BufferList&& b) : IocpOp(s->engine(), "read", &TcpSocket::OnZeroRead), sock(s) {
+    AppendWsaBufs(b, &wsabufs);
+    bufs = std::move(b);
+  }
+  TcpSocket* sock;
+  BufferList bufs;
+  std::vector<WSABUF> wsabufs;
+};
+
+struct TcpSocket::WriteOp : IocpOp {
+  WriteOp(TcpSocket* s, const BufferList& b) : IocpOp(s->engine(), "write", &TcpSocket::OnWriteDone), sock(s) {
+    AppendWsaBufs(b, &wsabufs);
+    for (const WSABUF& w : wsabufs) remaining += w.len;
+  }
+  // Moves past `n` sent bytes.
+  void Advance(uint64_t n) {
+    remaining -= n;
+    while (n > 0 && first < wsabufs.size()) {
+      WSABUF& w = wsabufs[first];
+      if (n >= w.len) {
+        n -= w.len;
+        first++;
+      } else {
+        w.buf += n;
+        w.len -= static_cast<ULONG>(n);
+        n = 0;
+      }
+    }
+    while (first < wsabufs.size() && wsabufs[first].len == 0) first++;
+  }
+  TcpSocket* sock;
+  std::vector<WSABUF> wsabufs;
+  size_t first = 0;
+  uint64_t remaining = 0;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Life
+
+TcpSocket* TcpSocket::Create(Engine* engine, int af, SysError* err) {
+  SOCKET s = CreateEngineSocket(IocpEngine::Of(engine), af, SOCK_STREAM, IPPROTO_TCP, err);
+  if (s == INVALID_SOCKET) return nullptr;
+  return new TcpSocket(engine, s, af);
+}
+
+TcpSocket* TcpSocket::Adopt(Engine* engine, SOCKET s, int af) {
+  auto* t = new TcpSocket(engine, s, af);
+  return t;
+}
+
+TcpSocket::~TcpSocket() { CloseOsSocket(); }
+
+void TcpSocket::CloseOsSocket() {
+  closing_ = true;
+  if (s_ == INVALID_SOCKET) return;
+  // Closing cancels every overlapped operation; each still completes through the port, and only then
+  // are its buffers released.
+  CancelIoEx(reinterpret_cast<HANDLE>(s_), nullptr);
+  closesocket(s_);
+  s_ = INVALID_SOCKET;
+}
+
+napi_value TcpSocket::Close(napi_env env) {
+  CloseOsSocket();
+  // Writes still queued behind the one in flight never reached the kernel: settle them now.
+  while (writes_.size() > (write_in_flight_ ? 1u : 0u)) {
+    WriteOp* op = writes_.back();
+    writes_.pop_back();
+    op->Reject(env, SysError::Of(kErrSocketClosed));
+    op->ReleasePins(env);
+    delete op;
+  }
+  if (pending_shutdown_ != nullptr) {
+    pending_shutdown_->Reject(env, SysError::Of(kErrSocketClosed));
+    delete pending_shutdown_;
+    pending_shutdown_ = nullptr;
+  }
+  return BeginClose(env);
+}
+
+SysError TcpSocket::FailureOf(const Op* op, const SysError& os) const {
+  if (closing_) return SysError::Of(kErrSocketClosed, os.native);
+  if (op->cancel_requested) return SysError::Of(kErrCancelled, os.native);
+  return os;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Connect
+
+napi_value TcpSocket::Connect(napi_env env, const SockAddr& remote, const SockAddr* local) {
+  auto* op = new ConnectOp(this);
+  napi_value promise = op->Begin(env);
+  op->SetErrorAddress(remote.Address(), remote.port());
+  auto fail = [&](const SysError& e) {
+    op->Reject(env, e);
+    delete op;
+    return promise;
+  };
+  if (connect_ != nullptr) return fail(SysError::Of("EALREADY"));
+  if (shut_down_) return fail(SysError::Of("EISCONN"));
+
+  // ConnectEx needs a bound socket of the destination's family: the caller's local address, or the
+  // wildcard of that family. With port 0, SO_REUSE_UNICASTPORT defers the port choice to connect time so
+  // outbound connections do not exhaust the ephemeral range (Windows 10+; ignored where unsupported).
+  SockAddr bind_to = local != nullptr ? *local : SockAddr::Any(af_);
+  if (bind_to.port() == 0) SetOptionQuietly(s_, SOL_SOCKET, SO_REUSE_UNICASTPORT, 1);
+  if (::bind(s_, bind_to.get(), bind_to.len) != 0) {
+    SysError e = LastSocketError();
+    op->SetErrorAddress(bind_to.Address(), bind_to.port());
+    op->Reject(env, e);  // reported as connect; the address says which end
+    delete op;
+    return promise;
+  }
+  if (IsLoopback(remote)) {
+    // A refused loopback connect fails at once instead of after ~2 s of SYN retries (libuv #2896).
+    TCP_INITIAL_RTO_PARAMETERS rto{TCP_INITIAL_RTO_UNSPECIFIED_MAX_SYN_RETRANSMISSIONS, 0};
+    rto.Rtt = TCP_INITIAL_RTO_UNSPECIFIED_MAX_SYN_RETRANSMISSIONS;
+    rto.MaxSynRetransmissions = TCP_INITIAL_RTO_NO_SYN_RETRANSMISSIONS;
+    DWORD bytes = 0;
+    WSAIoctl(s_, SIO_TCP_INITIAL_RTO, &rto, sizeof rto, nullptr, 0, &bytes, nullptr, nullptr);
+  }
+  LPFN_CONNECTEX connect_ex = nullptr;
+  GUID guid = WSAID_CONNECTEX;
+  if (!LoadExtension(s_, guid, &connect_ex, sizeof connect_ex)) return fail(LastSocketError());
+  if (!connect_ex(s_, remote.get(), remote.len, nullptr, 0, nullptr, op)) {
+    const int e = WSAGetLastError();
+    if (e != ERROR_IO_PENDING) return fail(MapOsError(e));
+  }
+  connect_ = op;
+  OpHandedToOs(env);
+  return promise;
+}
+
+void TcpSocket::CancelConnect() {
+  if (connect_ == nullptr || s_ == INVALID_SOCKET) return;
+  connect_->cancel_requested = true;
+  CancelIoEx(reinterpret_cast<HANDLE>(s_), connect_);
+}
+
+void TcpSocket::OnConnected(IocpOp* base, napi_env env) {
+  auto* op = static_cast<ConnectOp*>(base);
+  TcpSocket* self = op->sock;
+  self->connect_ = nullptr;
+  SysError e = MapNtStatus(op->status());
+  if (e.ok() && self->closing_) e = SysError::Of(kErrSocketClosed);
+  if (e.ok()) {
+    // Makes getsockname/getpeername/shutdown work on the socket (required after ConnectEx).
+    if (setsockopt(self->s_, SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, nullptr, 0) != 0) e = LastSocketError();
+  }
+  if (e.ok()) {
+    op->ResolveUndefined(env);
+  } else {
+    op->Reject(env, self->FailureOf(op, e));
+  }
+  delete op;
+  self->OpReturned(env);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reads
+
+SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
+  DWORD bytes = 0;
+  DWORD flags = 0;
+  if (WSARecv(s_, op->wsabufs.data(), static_cast<DWORD>(op->wsabufs.size()), &bytes, &flags, nullptr, nullptr) == 0) {
+    *got = bytes;
+    return SysError::Ok();
+  }
+  const int e = WSAGetLastError();
+  *got = -1;
+  if (e == WSAEWOULDBLOCK) return SysError::Ok();
+  return ReadError(MapOsError(e));
+}
+
+napi_value TcpSocket::Read(napi_env env, BufferList&& bufs) {
+  auto* op = new ReadOp(this, std::move(bufs));
+  napi_value promise = op->Begin(env);
+  if (read_ != nullptr) {
+    op->Reject(env, SysError::Of(kErrInvalidState));
+    delete op;
+    return promise;
+  }
+  // Data already there: complete at once, no kernel round trip.
+  int64_t got = -1;
+  SysError e = TryRecv(op, &got);
+  if (!e.ok() || got >= 0) {
+    if (e.ok()) op->ResolveNumber(env, static_cast<double>(got));
+    else op->Reject(env, e);
+    delete op;
+    return promise;
+  }
+  op->PinAll(env, op->bufs);
+  read_ = op;
+  PostZeroRead(env, op);
+  return promise;
+}
+
+void TcpSocket::PostZeroRead(napi_env env, ReadOp* op) {
+  // A zero-byte receive completes when data (or FIN, or an error) arrives and locks no buffer meanwhile.
+  op->ResetOverlapped();
+  WSABUF none{0, nullptr};
+  DWORD bytes = 0;
+  DWORD flags = 0;
+  if (WSARecv(s_, &none, 1, &bytes, &flags, op, nullptr) == 0 || WSAGetLastError() == WSA_IO_PENDING) {
+    OpHandedToOs(env);
+    return;
+  }
+  const SysError e = ReadError(LastSocketError());
+  read_ = nullptr;
+  op->Reject(env, e);
+  op->ReleasePins(env);
+  delete op;
+}
+
+void TcpSocket::OnZeroRead(IocpOp* base, napi_env env) {
+  auto* op = static_cast<ReadOp*>(base);
+  TcpSocket* self = op->sock;
+  self->Retain();  // OpReturned below may drop the last reference; keep self valid until then
+  self->OpReturned(env);
+  SysError e = ReadError(MapNtStatus(op->status()));
+  if (!e.ok() || self->closing_) {
+    self->read_ = nullptr;
+    op->Reject(env, self->FailureOf(op, e));
+    op->ReleasePins(env);
+    delete op;
+    self->Release();
+    return;
+  }
+  int64_t got = -1;
+  e = self->TryRecv(op, &got);
+  if (e.ok() && got < 0 && !op->cancel_requested) {
+    self->PostZeroRead(env, op);  // woken without data (rare): wait again
+    self->Release();
+    return;
+  }
+  self->read_ = nullptr;
+  if (!e.ok()) op->Reject(env, e);
+  else if (got < 0) op->Reject(env, SysError::Of(kErrCancelled));
+  else op->ResolveNumber(env, static_cast<double>(got));  // data wins over a late cancel: nothing is lost
+  op->ReleasePins(env);
+  delete op;
+  self->Release();
+}
+
+void TcpSocket::CancelRead() {
+  if (read_ == nullptr || s_ == INVALID_SOCKET) return;
+  read_->cancel_requested = true;
+  CancelIoEx(reinterpret_cast<HANDLE>(s_), read_);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Writes
+
+napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
+  auto* op = new WriteOp(this, bufs);
+  napi_value promise = op->Begin(env);
+  op->id = id;
+  if (shut_down_ || pending_shutdown_ != nullptr) {
+    op->Reject(env, SysError::Of("EPIPE"));
+    delete op;
+    return promise;
+  }
+  if (writes_.empty()) {
+    // Nothing queued: try to hand everything to the kernel now.
+    DWORD sent = 0;
+    if (op->remaining > 0 &&
+        WSASend(s_, op->wsabufs.data(), static_cast<DWORD>(op->wsabufs.size()), &sent, 0, nullptr, nullptr) != 0) {
+      const int e = WSAGetLastError();
+      if (e != WSAEWOULDBLOCK) {
+        op->Reject(env, MapOsError(e));
+        delete op;
+        return promise;
+      }
+      sent = 0;
+    }
+    op->Advance(sent);
+    if (op->remaining == 0) {
+      op->ResolveUndefined(env);
+      delete op;
+      return promise;
+    }
+  }
+  op->PinAll(env, bufs);
+  writes_.push_back(op);
+  if (!write_in_flight_) PostWrite(env);
+  return promise;
+}
+
+void TcpSocket::PostWrite(napi_env env) {
+  WriteOp* op = writes_.front();
+  op->ResetOverlapped();
+  DWORD sent = 0;
+  const DWORD n = static_cast<DWORD>(op->wsabufs.size() - op->first);
+  if (WSASend(s_, op->wsabufs.data() + op->first, n, &sent, 0, op, nullptr) == 0 ||
+      WSAGetLastError() == WSA_IO_PENDING) {
+    write_in_flight_ = true;
+    OpHandedToOs(env);
+    return;
+  }
+  FailQueuedWrites(env, LastSocketError());
+}
+
+void TcpSocket::FinishWrite(napi_env env, WriteOp* op, const SysError& err) {
+  if (err.ok()) op->ResolveUndefined(env);
+  else op->Reject(env, err);
+  op->ReleasePins(env);
+  delete op;
+}
+
+void TcpSocket::FailQueuedWrites(napi_env env, const SysError& err) {
+  while (!writes_.empty()) {
+    WriteOp* op = writes_.front();
+    writes_.pop_front();
+    FinishWrite(env, op, err);
+  }
+  if (pending_shutdown_ != nullptr) {
+    pending_shutdown_->Reject(env, err);
+    delete pending_shutdown_;
+    pending_shutdown_ = nullptr;
+  }
+}
+
+void TcpSocket::OnWriteDone(IocpOp* base, napi_env env) {
+  auto* op = static_cast<WriteOp*>(base);
+  TcpSocket* self = op->sock;
+  self->Retain();
+  self->write_in_flight_ = false;
+  self->OpReturned(env);
+  SysError e = MapNtStatus(op->status());
+  if (e.ok() && !self->closing_) op->Advance(op->bytes());
+  if (!e.ok() || self->closing_) {
+    self->writes_.pop_front();
+    const bool cancelled_alone = !self->closing_ && op->cancel_requested;
+    self->FinishWrite(env, op, self->FailureOf(op, e));
+    if (self->closing_) {
+      self->FailQueuedWrites(env, SysError::Of(kErrSocketClosed));
+    } else if (!cancelled_alone) {
+      self->FailQueuedWrites(env, e);  // the stream is broken: later writes cannot succeed
+    } else if (!self->writes_.empty()) {
+      self->PostWrite(env);
+    }
+  } else if (op->remaining > 0) {
+    self->PostWrite(env);  // partial completion: continue with the rest
+  } else {
+    self->writes_.pop_front();
+    self->FinishWrite(env, op, SysError::Ok());
+    if (!self->writes_.empty()) self->PostWrite(env);
+    else self->MaybeShutdownAfterWrites(env);
+  }
+  self->Release();
+}
+
+void TcpSocket::CancelWrite(napi_env env, uint32_t id) {
+  for (auto it = writes_.begin(); it != writes_.end(); ++it) {
+    WriteOp* op = *it;
+    if (op->id != id) continue;
+    if (it == writes_.begin() && write_in_flight_) {
+      op->cancel_requested = true;
+      CancelIoEx(reinterpret_cast<HANDLE>(s_), op);
+    } else {
+      writes_.erase(it);
+      FinishWrite(env, op, SysError::Of(kErrCancelled));
+      MaybeShutdownAfterWrites(env);
+    }
+    return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Shutdown and options
+
+napi_value TcpSocket::Shutdown(napi_env env) {
+  auto* op = new Op(engine_, "shutdown");
+  napi_value promise = op->Begin(env);
+  if (shut_down_ || pending_shutdown_ != nullptr) {
+    op->ResolveUndefined(env);  // idempotent
+    delete op;
+    return promise;
+  }
+  pending_shutdown_ = op;
+  MaybeShutdownAfterWrites(env);
+  return promise;
+}
+
+void TcpSocket::MaybeShutdownAfterWrites(napi_env env) {
+  // The FIN goes out only after every queued write has been handed to the kernel.
+  if (pending_shutdown_ == nullptr || !writes_.empty()) return;
+  Op* op = pending_shutdown_;
+  pending_shutdown_ = nullptr;
+  shut_down_ = true;
+  if (::shutdown(s_, SD_SEND) != 0) op->Reject(env, LastSocketError());
+  else op->ResolveUndefined(env);
+  delete op;
+}
+
+SysError TcpSocket::SetNoDelay(bool on) {
+  BOOL v = on ? TRUE : FALSE;
+  if (setsockopt(s_, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&v), sizeof v) != 0)
+    return LastSocketError();
+  return SysError::Ok();
+}
+
+SysError TcpSocket::SetKeepAlive(bool on, uint32_t delay_ms) {
+  // SIO_KEEPALIVE_VALS sets the idle time and interval in one call, on every Windows version (and Wine).
+  tcp_keepalive ka{};
+  ka.onoff = on ? 1 : 0;
+  ka.keepalivetime = delay_ms > 0 ? delay_ms : 7200000;
+  ka.keepaliveinterval = 1000;
+  DWORD bytes = 0;
+  if (WSAIoctl(s_, SIO_KEEPALIVE_VALS, &ka, sizeof ka, nullptr, 0, &bytes, nullptr, nullptr) != 0)
+    return LastSocketError();
+  return SysError::Ok();
+}
+
+SysError TcpSocket::SetBufferSize(bool send, int size) {
+  if (setsockopt(s_, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, reinterpret_cast<const char*>(&size), sizeof size) != 0)
+    return LastSocketError();
+  return SysError::Ok();
+}
+
+SysError TcpSocket::LocalAddress(SockAddr* out) const {
+  if (known_local_.len > 0) {
+    *out = known_local_;
+    return SysError::Ok();
+  }
+  int len = sizeof out->storage;
+  if (getsockname(s_, out->get(), &len) != 0) return LastSocketError();
+  out->len = len;
+  return SysError::Ok();
+}
+
+SysError TcpSocket::RemoteAddress(SockAddr* out) const {
+  if (known_remote_.len > 0) {
+    *out = known_remote_;
+    return SysError::Ok();
+  }
+  int len = sizeof out->storage;
+  if (getpeername(s_, out->get(), &len) != 0) return LastSocketError();
+  out->len = len;
+  return SysError::Ok();
+}
+
+}  // namespace iocpnet

@@ -1,0 +1,107 @@
+// connect(): resolves the host, then tries each address in turn with a socket of that address's family
+// (ConnectEx on Windows, bound first to the caller's local address or the family's wildcard).
+import * as dns from 'node:dns';
+import * as net from 'node:net';
+import { CancelScope } from './cancel';
+import { Connection } from './connection';
+import { invalidArgType, makeSystemError } from './errors';
+import { native } from './native';
+import {
+  checkBoolean, checkFamily, checkIp, checkNumber, checkObject, checkOpOptions, checkPort, checkString, type OpOptions,
+} from './validate';
+
+export interface ConnectOptions extends OpOptions {
+  host?: string;
+  port: number;
+  /** Local address to bind before connecting (its family then decides the destination's). */
+  localAddress?: string;
+  localPort?: number;
+  /** 4 or 6 to use only that family's addresses of `host`; 0 (default) for both. */
+  family?: 0 | 4 | 6;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  /** Idle time in ms before the first keep-alive probe. */
+  keepAliveInitialDelay?: number;
+  /** Resolver for host names, with dns.lookup's signature (default: dns.lookup). */
+  lookup?: typeof dns.lookup;
+}
+
+interface Target { address: string; family: 4 | 6 }
+
+function lookupAll(lookup: typeof dns.lookup, host: string, family: 0 | 4 | 6): Promise<Target[]> {
+  return new Promise((resolve, reject) => {
+    lookup(host, { all: true, family }, (err, addresses) => {
+      if (err) return reject(err);
+      resolve((addresses as dns.LookupAddress[]).map((a) => ({ address: a.address, family: a.family as 4 | 6 })));
+    });
+  });
+}
+
+function familyMismatch(local: Target, host: string, targets: Target[]): Error {
+  const what = targets.length > 0 ? `${host} is IPv${targets[0].family}` : `${host} has no IPv${local.family} address`;
+  const err = makeSystemError('EAFNOSUPPORT', 'connect', 0, host);
+  err.message = `connect EAFNOSUPPORT ${host}: localAddress ${local.address} is IPv${local.family} but ${what}; ` +
+    'the local and remote addresses must be of the same family';
+  return err;
+}
+
+export async function connect(options: ConnectOptions): Promise<Connection> {
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const o = checkObject('options', options) as unknown as ConnectOptions;
+  let host = checkString('options.host', o.host) ?? 'localhost';
+  const port = checkPort('options.port', o.port, false);
+  const local = checkIp('options.localAddress', o.localAddress);
+  const localPort = o.localPort === undefined ? undefined : checkPort('options.localPort', o.localPort, true);
+  const family = checkFamily('options.family', o.family);
+  const noDelay = checkBoolean('options.noDelay', o.noDelay);
+  const keepAlive = checkBoolean('options.keepAlive', o.keepAlive);
+  const keepAliveDelay = o.keepAliveInitialDelay === undefined ? 0
+    : checkNumber('options.keepAliveInitialDelay', o.keepAliveInitialDelay, 0, 2 ** 32 - 1);
+  const lookup = o.lookup ?? dns.lookup;
+  if (typeof lookup !== 'function') throw invalidArgType('options.lookup', 'of type function', lookup);
+  const opOpts = checkOpOptions({ signal: o.signal, timeout: o.timeout });
+
+  // Connecting to the unspecified address means this host, as in libuv and Node.
+  if (host === '0.0.0.0') host = '127.0.0.1';
+  else if (host === '::') host = '::1';
+
+  const scope = new CancelScope(opOpts);
+  try {
+    if (scope.reason !== undefined) throw scope.error({ syscall: 'connect', address: host, port });
+    const wanted = local?.family ?? family;
+    let targets: Target[];
+    const literal = net.isIP(host);
+    if (literal !== 0) {
+      targets = [{ address: host, family: literal as 4 | 6 }];
+    } else {
+      // A lookup cannot be cancelled, but the caller need not wait for it.
+      targets = await scope.race(lookupAll(lookup, host, wanted), { syscall: 'connect', address: host, port });
+    }
+    if (local !== undefined && (targets.length === 0 || targets.some((t) => t.family !== local.family))) {
+      const same = targets.filter((t) => t.family === local.family);
+      if (literal !== 0 || same.length === 0) throw familyMismatch(local, host, targets);
+      targets = same;
+    }
+    if (family !== 0) targets = targets.filter((t) => t.family === family);
+    if (targets.length === 0) throw makeSystemError('ENOTFOUND', 'getaddrinfo', 0, host);
+
+    let lastError: unknown;
+    for (const target of targets) {
+      const sock = new native.TcpSocket(target.family);
+      try {
+        await scope.run(() => sock.connect(target.address, port, local?.address, localPort), () => sock.cancelConnect(),
+          { syscall: 'connect', address: target.address, port });
+        if (noDelay) sock.setNoDelay(true);
+        if (keepAlive) sock.setKeepAlive(true, keepAliveDelay);
+        return new Connection(sock);
+      } catch (err) {
+        lastError = err;
+        await sock.close();
+        if (scope.reason !== undefined) throw err;
+      }
+    }
+    throw lastError;
+  } finally {
+    scope.dispose();
+  }
+}

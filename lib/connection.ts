@@ -1,0 +1,106 @@
+// A TCP connection: proactor-style reads and writes that resolve when the OS has done them.
+import { cancellable } from './cancel';
+import { invalidArgType, outOfRange } from './errors';
+import type { NativeTcpSocket } from './native';
+import { asBytes, checkBoolean, checkNumber, checkOpOptions, isBufferView, type OpOptions } from './validate';
+
+export type WriteData = string | ArrayBufferView | readonly ArrayBufferView[];
+
+export interface SocketAddress { address: string; port: number; family: 'IPv4' | 'IPv6' }
+
+export class Connection implements AsyncDisposable {
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly remoteFamily: 'IPv4' | 'IPv6';
+  readonly #h: NativeTcpSocket;
+  #writeIds = 0;
+  #closed = false;
+
+  /** @internal Connections come from connect(), server.accept() or iteration over a server. */
+  constructor(handle: NativeTcpSocket) {
+    this.#h = handle;
+    const [local, remote] = handle.addresses();
+    [this.localAddress, this.localPort] = local;
+    [this.remoteAddress, this.remotePort, this.remoteFamily] = remote;
+  }
+
+  get closed(): boolean { return this.#closed; }
+
+  /** Reads into `buffer`; resolves with the number of bytes read, 0 at end of stream. One read at a time. */
+  read(buffer: ArrayBufferView, options?: OpOptions): Promise<number> {
+    if (!isBufferView(buffer)) throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer);
+    if (buffer.byteLength === 0) throw outOfRange('buffer.byteLength', '> 0', 0);
+    return this.#read(asBytes(buffer), options);
+  }
+
+  /** Scatter read: fills the buffers in order in one operation; resolves with the total bytes read. */
+  readv(buffers: readonly ArrayBufferView[], options?: OpOptions): Promise<number> {
+    if (!Array.isArray(buffers) || buffers.length === 0 || !buffers.every(isBufferView)) {
+      throw invalidArgType('buffers', 'a non-empty array of Buffer, TypedArray, or DataView', buffers);
+    }
+    const views = buffers.map(asBytes);
+    if (views.every((b) => b.byteLength === 0)) throw outOfRange('buffers total byteLength', '> 0', 0);
+    return this.#read(views, options);
+  }
+
+  #read(target: Uint8Array | Uint8Array[], options: OpOptions | undefined): Promise<number> {
+    if (options !== undefined) options = checkOpOptions(options);
+    return cancellable(options, () => this.#h.read(target), () => this.#h.cancelRead(),
+      { syscall: 'read', address: this.remoteAddress, port: this.remotePort });
+  }
+
+  /** Writes a string (UTF-8), a buffer, or several buffers gathered in one operation. Resolves when every byte
+   *  has been handed to the OS. Cancelling a write that has started leaves the stream in an unknown state. */
+  write(data: WriteData, options?: OpOptions): Promise<void> {
+    let payload: Uint8Array | Uint8Array[];
+    if (typeof data === 'string') payload = Buffer.from(data, 'utf8');
+    else if (isBufferView(data)) payload = asBytes(data);
+    else if (Array.isArray(data) && data.every(isBufferView)) payload = data.map(asBytes);
+    else throw invalidArgType('data', 'of type string or an instance of Buffer, TypedArray, DataView, or an array of them', data);
+    if (options === undefined) return this.#h.write(payload, 0);
+    options = checkOpOptions(options);
+    const id = ++this.#writeIds;
+    return cancellable(options, () => this.#h.write(payload, id), () => this.#h.cancelWrite(id),
+      { syscall: 'write', address: this.remoteAddress, port: this.remotePort });
+  }
+
+  /** Sends FIN once every queued write is done; reads continue until the peer closes. */
+  shutdown(): Promise<void> { return this.#h.shutdown(); }
+
+  /** Closes the connection. Pending operations reject with ERR_SOCKET_CLOSED; resolves once the OS has
+   *  released every buffer. Idempotent. */
+  close(): Promise<void> {
+    this.#closed = true;
+    return this.#h.close();
+  }
+
+  setNoDelay(noDelay = true): this {
+    this.#h.setNoDelay(checkBoolean('noDelay', noDelay) ?? true);
+    return this;
+  }
+
+  /** Enables TCP keep-alive; `initialDelay` is the idle time in milliseconds before the first probe. */
+  setKeepAlive(enable = true, initialDelay = 0): this {
+    checkNumber('initialDelay', initialDelay, 0, 2 ** 32 - 1);
+    this.#h.setKeepAlive(checkBoolean('enable', enable) ?? true, initialDelay);
+    return this;
+  }
+
+  setReceiveBufferSize(size: number): this {
+    this.#h.setBufferSize(false, checkNumber('size', size, 1, 2 ** 31 - 1, true));
+    return this;
+  }
+
+  setSendBufferSize(size: number): this {
+    this.#h.setBufferSize(true, checkNumber('size', size, 1, 2 ** 31 - 1, true));
+    return this;
+  }
+
+  address(): SocketAddress {
+    return { address: this.localAddress, port: this.localPort, family: this.remoteFamily };
+  }
+
+  [Symbol.asyncDispose](): Promise<void> { return this.close(); }
+}

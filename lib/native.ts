@@ -1,0 +1,72 @@
+// Finds and loads the native addon for this platform, and describes what it exports.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type AddressTriple = [address: string, port: number, family: 'IPv4' | 'IPv6'];
+
+export interface NativeTcpSocket {
+  connect(address: string, port: number, localAddress: string | undefined, localPort: number | undefined): Promise<void>;
+  read(buffers: Uint8Array | Uint8Array[]): Promise<number>;
+  write(buffers: Uint8Array | Uint8Array[], id: number): Promise<void>;
+  shutdown(): Promise<void>;
+  close(): Promise<void>;
+  cancelRead(): void;
+  cancelWrite(id: number): void;
+  cancelConnect(): void;
+  setNoDelay(on: boolean): void;
+  setKeepAlive(on: boolean, delayMs: number): void;
+  setBufferSize(send: boolean, size: number): void;
+  addresses(): [local: AddressTriple, remote: AddressTriple];
+}
+
+export interface NativeTcpListener {
+  listen(address: string, port: number, backlog: number, ipv6Only: boolean, exclusive: boolean, reuseAddress: boolean,
+         acceptDepth: number, onAccept: (err: Error | null, socket: NativeTcpSocket | null) => void): void;
+  pause(): void;
+  resume(): void;
+  address(): AddressTriple;
+  close(): Promise<void>;
+}
+
+export interface EngineStats { sockets: number; opsInFlight: number; osHandles: number }
+
+export interface NativeAddon {
+  backend: 'iocp' | 'epoll';
+  TcpSocket: new (family: 4 | 6) => NativeTcpSocket;
+  TcpListener: new () => NativeTcpListener;
+  setErrorFactory(factory: (code: string, syscall: string, native: number, address?: string, port?: number) => Error): void;
+  stats(): EngineStats;
+}
+
+const packageRoot = path.resolve(__dirname, '..', '..');
+
+/** Where the addon may be, in the order tried. */
+export function addonCandidates(platform = process.platform, arch = process.arch): string[] {
+  const tuple = `${platform}-${arch}`;
+  const list = [
+    path.join(packageRoot, 'build', tuple, 'Release', 'iocp_net.node'),
+    path.join(packageRoot, 'prebuilds', tuple, 'iocp-net.node'),
+  ];
+  if (process.env.IOCP_NET_ADDON) list.unshift(path.resolve(process.env.IOCP_NET_ADDON));
+  return list;
+}
+
+function load(): NativeAddon {
+  const tuple = `${process.platform}-${process.arch}`;
+  const candidates = addonCandidates();
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (found === undefined) {
+    const supported = process.platform === 'win32' || process.platform === 'linux';
+    const err = new Error(
+      `iocp-net: no native addon for platform=${process.platform} arch=${process.arch} (node ${process.version}). ` +
+        (supported
+          ? `Looked in:\n  ${candidates.join('\n  ')}\nBuild it with "npm run build" or install a package that ships prebuilds/${tuple}.`
+          : `iocp-net supports Windows (IOCP) and Linux; ${process.platform} is not supported.`),
+    ) as Error & { code: string };
+    err.code = 'ERR_IOCP_NET_NO_ADDON';
+    throw err;
+  }
+  return require(found) as NativeAddon;
+}
+
+export const native: NativeAddon = load();

@@ -1,0 +1,188 @@
+// A TCP server: accepted connections are handed out by accept() or async iteration. The native listener
+// keeps `acceptDepth` accepts posted; while that many accepted connections wait here unclaimed it pauses,
+// leaving further clients in the kernel's backlog instead of accepting what nobody serves yet.
+import * as dns from 'node:dns';
+import * as net from 'node:net';
+import { Connection, type SocketAddress } from './connection';
+import { AbortError, incompatibleOptions, makeSystemError } from './errors';
+import { native, type NativeTcpListener, type NativeTcpSocket } from './native';
+import {
+  checkBoolean, checkNumber, checkObject, checkOpOptions, checkPort, checkString, type OpOptions,
+} from './validate';
+
+export interface ListenOptions {
+  /** Address or host name to bind; default "::" (dual-stack), or "0.0.0.0" where IPv6 is unavailable. */
+  host?: string;
+  port?: number;
+  /** Kernel accept queue length; default the OS maximum (SOMAXCONN). Linux clamps it to net.core.somaxconn. */
+  backlog?: number;
+  /** For IPv6 hosts: accept IPv6 only (default false: IPv4 clients too). */
+  ipv6Only?: boolean;
+  /** Windows SO_EXCLUSIVEADDRUSE: no other socket may bind the port. Default true on Windows unless
+   *  reuseAddress is set; ignored on Linux. */
+  exclusiveAddressUse?: boolean;
+  /** SO_REUSEADDR. */
+  reuseAddress?: boolean;
+  /** Accept operations kept posted (AcceptEx on Windows); default 32. */
+  acceptDepth?: number;
+}
+
+interface Waiter { resolve(c: Connection): void; reject(e: unknown): void }
+
+export class Server implements AsyncIterable<Connection>, AsyncDisposable {
+  readonly #h: NativeTcpListener;
+  readonly #depth: number;
+  readonly #ready: Connection[] = [];
+  readonly #waiters: Waiter[] = [];
+  #paused = false;
+  #closed: Promise<void> | undefined;
+  #error: unknown;
+
+  /** @internal use listen() */
+  constructor(handle: NativeTcpListener, depth: number) {
+    this.#h = handle;
+    this.#depth = depth;
+  }
+
+  /** @internal called by the native listener on the JS thread */
+  onAccept = (err: Error | null, sock: NativeTcpSocket | null): void => {
+    if (err !== null) {
+      const w = this.#waiters.shift();
+      if (w !== undefined) w.reject(err);
+      else this.#error = err;
+      return;
+    }
+    let conn: Connection;
+    try {
+      conn = new Connection(sock!);
+    } catch {
+      void sock!.close();  // the client went away between accept and the first look at it
+      return;
+    }
+    const w = this.#waiters.shift();
+    if (w !== undefined) return w.resolve(conn);
+    this.#ready.push(conn);
+    if (this.#ready.length >= this.#depth && !this.#paused) {
+      this.#paused = true;
+      this.#h.pause();
+    }
+  };
+
+  get listening(): boolean { return this.#closed === undefined; }
+
+  address(): SocketAddress {
+    const [address, port, family] = this.#h.address();
+    return { address, port, family };
+  }
+
+  /** The next accepted connection. */
+  accept(options?: OpOptions): Promise<Connection> {
+    const opts = checkOpOptions(options);
+    if (this.#closed !== undefined) return Promise.reject(makeSystemError('ERR_SOCKET_CLOSED', 'accept'));
+    const ready = this.#ready.shift();
+    if (ready !== undefined) {
+      this.#maybeResume();
+      return Promise.resolve(ready);
+    }
+    if (this.#error !== undefined) {
+      const e = this.#error;
+      this.#error = undefined;
+      this.#maybeResume();
+      return Promise.reject(e);
+    }
+    if (opts.signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: opts.signal.reason }));
+    return new Promise<Connection>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const cleanup = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter = {
+        resolve: (c) => { cleanup(); resolve(c); },
+        reject: (e) => { cleanup(); reject(e); },
+      };
+      // Giving up on accept() cancels only the wait: accepts stay posted for the next caller.
+      const giveUp = (err: Error): void => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        waiter.reject(err);
+      };
+      const onAbort = (): void => giveUp(new AbortError(undefined, { cause: opts.signal?.reason }));
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      if (opts.timeout !== undefined) {
+        timer = setTimeout(() => giveUp(makeSystemError('ETIMEDOUT', 'accept')), opts.timeout);
+      }
+      this.#waiters.push(waiter);
+      this.#maybeResume();
+    });
+  }
+
+  #maybeResume(): void {
+    if (this.#paused && this.#ready.length < this.#depth && this.#closed === undefined) {
+      this.#paused = false;
+      this.#h.resume();
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Connection> {
+    while (this.#closed === undefined) {
+      try {
+        yield await this.accept();
+      } catch (err) {
+        if (this.#closed !== undefined && (err as { code?: string }).code === 'ERR_SOCKET_CLOSED') return;
+        throw err;
+      }
+    }
+  }
+
+  /** Stops listening. Pending accept() calls reject with ERR_SOCKET_CLOSED, connections accepted but not yet
+   *  handed out are closed; resolves once every posted accept has completed. Idempotent. */
+  close(): Promise<void> {
+    if (this.#closed !== undefined) return this.#closed;
+    const closing = [this.#h.close(), ...this.#ready.splice(0).map((c) => c.close())];
+    for (const w of this.#waiters.splice(0)) w.reject(makeSystemError('ERR_SOCKET_CLOSED', 'accept'));
+    this.#closed = Promise.all(closing).then(() => undefined);
+    return this.#closed;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> { return this.close(); }
+}
+
+async function resolveBindAddress(host: string | undefined): Promise<string[]> {
+  if (host === undefined) return ['::', '0.0.0.0'];
+  if (net.isIP(host)) return [host];
+  const { address } = await dns.promises.lookup(host);
+  return [address];
+}
+
+/** Binds and listens; resolves with the server once it accepts connections. */
+export async function listen(options?: ListenOptions): Promise<Server> {
+  const o = checkObject('options', options) as ListenOptions;
+  const host = checkString('options.host', o.host);
+  const port = o.port === undefined ? 0 : checkPort('options.port', o.port, true);
+  const backlog = o.backlog === undefined ? -1 : checkNumber('options.backlog', o.backlog, 1, 2 ** 31 - 1, true);
+  const ipv6Only = checkBoolean('options.ipv6Only', o.ipv6Only) ?? false;
+  const reuseAddress = checkBoolean('options.reuseAddress', o.reuseAddress) ?? false;
+  let exclusive = checkBoolean('options.exclusiveAddressUse', o.exclusiveAddressUse);
+  if (exclusive && reuseAddress) throw incompatibleOptions('exclusiveAddressUse', 'reuseAddress');
+  exclusive ??= process.platform === 'win32' && !reuseAddress;
+  const depth = o.acceptDepth === undefined ? 32 : checkNumber('options.acceptDepth', o.acceptDepth, 1, 4096, true);
+
+  const candidates = await resolveBindAddress(host);
+  let lastError: unknown;
+  for (const address of candidates) {
+    const handle = new native.TcpListener();
+    const server = new Server(handle, depth);
+    try {
+      handle.listen(address, port, backlog, ipv6Only, exclusive, reuseAddress, depth, server.onAccept);
+      return server;
+    } catch (err) {
+      lastError = err;
+      await handle.close();
+      // Only the default host falls back (to IPv4 where IPv6 is not available).
+      const code = (err as { code?: string }).code;
+      if (host !== undefined || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) break;
+    }
+  }
+  throw lastError;
+}
