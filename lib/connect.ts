@@ -45,7 +45,8 @@ function familyMismatch(local: Target, host: string, targets: Target[]): Error {
   return err;
 }
 
-export async function connect(options: ConnectOptions): Promise<Connection> {
+/** Connects to host:port. Bad arguments throw synchronously; everything else rejects. */
+export function connect(options: ConnectOptions): Promise<Connection> {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
   const o = checkObject('options', options) as unknown as ConnectOptions;
   let host = checkString('options.host', o.host) ?? 'localhost';
@@ -65,7 +66,18 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   if (host === '0.0.0.0') host = '127.0.0.1';
   else if (host === '::') host = '::1';
 
-  const scope = new CancelScope(opOpts);
+  return connectChecked({ host, port, local, localPort, family, noDelay, keepAlive, keepAliveDelay, lookup, opOpts });
+}
+
+interface CheckedConnect {
+  host: string; port: number; local: Target | undefined; localPort: number | undefined; family: 0 | 4 | 6;
+  noDelay: boolean | undefined; keepAlive: boolean | undefined; keepAliveDelay: number; lookup: typeof dns.lookup;
+  opOpts: OpOptions;
+}
+
+async function connectChecked(c: CheckedConnect): Promise<Connection> {
+  const { host, port, local, localPort, family, noDelay, keepAlive, keepAliveDelay, lookup } = c;
+  const scope = new CancelScope(c.opOpts);
   try {
     if (scope.reason !== undefined) throw scope.error({ syscall: 'connect', address: host, port });
     const wanted = local?.family ?? family;

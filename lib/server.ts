@@ -155,8 +155,8 @@ async function resolveBindAddress(host: string | undefined): Promise<string[]> {
   return [address];
 }
 
-/** Binds and listens; resolves with the server once it accepts connections. */
-export async function listen(options?: ListenOptions): Promise<Server> {
+/** Binds and listens; resolves with the server once it accepts connections. Bad arguments throw synchronously. */
+export function listen(options?: ListenOptions): Promise<Server> {
   const o = checkObject('options', options) as ListenOptions;
   const host = checkString('options.host', o.host);
   const port = o.port === undefined ? 0 : checkPort('options.port', o.port, true);
@@ -168,6 +168,11 @@ export async function listen(options?: ListenOptions): Promise<Server> {
   exclusive ??= process.platform === 'win32' && !reuseAddress;
   const depth = o.acceptDepth === undefined ? 32 : checkNumber('options.acceptDepth', o.acceptDepth, 1, 4096, true);
 
+  return listenChecked(host, port, backlog, ipv6Only, exclusive, reuseAddress, depth);
+}
+
+async function listenChecked(host: string | undefined, port: number, backlog: number, ipv6Only: boolean,
+                             exclusive: boolean, reuseAddress: boolean, depth: number): Promise<Server> {
   const candidates = await resolveBindAddress(host);
   let lastError: unknown;
   for (const address of candidates) {

@@ -1,0 +1,96 @@
+import * as assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { connect, listen } from '../lib';
+import { echoServer, readExactly } from './helpers';
+
+describe('TCP data path', () => {
+  it('echoes 64 MiB intact (sha256 of what was sent equals what came back)', async () => {
+    const { server, port } = await echoServer();
+    const conn = await connect({ host: '127.0.0.1', port });
+    const total = 64 * 1024 * 1024;
+    const chunk = 1024 * 1024;
+    const sent = createHash('sha256');
+    const writer = (async () => {
+      for (let off = 0; off < total; off += chunk) {
+        const data = randomBytes(chunk);
+        sent.update(data);
+        await conn.write(data);
+      }
+      await conn.shutdown();
+    })();
+    const got = createHash('sha256');
+    const buf = Buffer.allocUnsafe(256 * 1024);
+    let received = 0;
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === 0) break;
+      got.update(buf.subarray(0, n));
+      received += n;
+    }
+    await writer;
+    assert.equal(received, total);
+    assert.equal(got.digest('hex'), sent.digest('hex'));
+    await conn.close();
+    await server.close();
+  });
+
+  it('gathers a write from 3+ buffers and scatters a read into 3+ buffers, in order', async () => {
+    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const accepted = server.accept();
+    const client = await connect({ host: '127.0.0.1', port: server.address().port });
+    const peer = await accepted;
+    const parts = [Buffer.from('alpha-'), Buffer.from('beta-'), new Uint8Array(Buffer.from('gamma-')), Buffer.from('delta')];
+    await client.write(parts);
+    await client.shutdown();
+    const a = Buffer.alloc(3), b = Buffer.alloc(4), c = Buffer.alloc(5), d = Buffer.alloc(100);
+    // Give the 22 bytes time to arrive, so one scatter read takes them all.
+    await new Promise((r) => setTimeout(r, 200));
+    const n = await peer.readv([a, b, c, d]);
+    assert.equal(n, 22);
+    assert.equal(a.toString(), 'alp');
+    assert.equal(b.toString(), 'ha-b');
+    assert.equal(c.toString(), 'eta-g');
+    assert.equal(d.subarray(0, 10).toString(), 'amma-delta');
+    assert.equal(await peer.read(Buffer.alloc(8)), 0);
+    await Promise.all([client.close(), peer.close()]);
+    await server.close();
+  });
+
+  it('accepts a string (UTF-8) and typed arrays of any element type', async () => {
+    const { server, port } = await echoServer();
+    const conn = await connect({ host: '127.0.0.1', port });
+    await conn.write('héllo ');
+    await conn.write(new Uint16Array([0x6968, 0x2121]));
+    const got = await readExactly(conn, Buffer.byteLength('héllo ') + 4);
+    assert.equal(got.toString('utf8'), 'héllo hi!!');
+    await conn.close();
+    await server.close();
+  });
+
+  it('reads 0 at end of stream, and again after that', async () => {
+    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const accepted = server.accept();
+    const client = await connect({ host: '127.0.0.1', port: server.address().port });
+    const peer = await accepted;
+    await peer.write('bye');
+    await peer.shutdown();
+    assert.equal((await readExactly(client, 3)).toString(), 'bye');
+    assert.equal(await client.read(Buffer.alloc(10)), 0);
+    assert.equal(await client.read(Buffer.alloc(10)), 0);
+    await Promise.all([client.close(), peer.close(), server.close()]);
+  });
+
+  it('serves several clients at once through async iteration', async () => {
+    const { server, port } = await echoServer();
+    const results = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+      const conn = await connect({ host: '127.0.0.1', port });
+      const msg = Buffer.from(`client ${i} `.repeat(100 + i));
+      await conn.write(msg);
+      const back = await readExactly(conn, msg.length);
+      await conn.close();
+      return back.equals(msg);
+    }));
+    assert.deepEqual(results, Array(20).fill(true));
+    await server.close();
+  });
+});

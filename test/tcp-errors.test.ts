@@ -1,0 +1,120 @@
+import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { connect, listen } from '../lib';
+import { assertSystemError, readExactly } from './helpers';
+
+/** A port nothing listens on: bound by a server that is then closed. */
+async function deadPort(): Promise<number> {
+  const server = await listen({ host: '127.0.0.1', port: 0 });
+  const { port } = server.address();
+  await server.close();
+  return port;
+}
+
+describe('TCP errors', () => {
+  it('rejects with ECONNREFUSED when nothing listens', async () => {
+    const port = await deadPort();
+    await assert.rejects(connect({ host: '127.0.0.1', port }), (err: Error & { address?: string; port?: number }) => {
+      assertSystemError(err, 'ECONNREFUSED', 'connect');
+      assert.equal(err.address, '127.0.0.1');
+      assert.equal(err.port, port);
+      assert.match(err.message, new RegExp(`connect ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
+      return true;
+    });
+  });
+
+  it('rejects a pending read with ECONNRESET when the peer resets', async () => {
+    // The peer is Node's own net, which can send an RST on purpose.
+    const peer = net.createServer((s) => setTimeout(() => s.resetAndDestroy(), 100));
+    await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
+    const conn = await connect({ host: '127.0.0.1', port: (peer.address() as net.AddressInfo).port });
+    await assert.rejects(conn.read(Buffer.alloc(16)), (err) => {
+      assertSystemError(err, 'ECONNRESET', 'read');
+      return true;
+    });
+    await conn.close();
+    await new Promise((r) => peer.close(r));
+  });
+
+  it('rejects a second listener on the same port with EADDRINUSE', async () => {
+    const first = await listen({ host: '127.0.0.1', port: 0 });
+    const { port } = first.address();
+    await assert.rejects(listen({ host: '127.0.0.1', port }), (err: Error & { port?: number }) => {
+      assertSystemError(err, 'EADDRINUSE', 'bind');
+      assert.equal(err.port, port);
+      return true;
+    });
+    await first.close();
+    // The port is free again once the first server has closed.
+    const again = await listen({ host: '127.0.0.1', port });
+    assert.equal(again.address().port, port);
+    await again.close();
+  });
+
+  it('rejects a second concurrent read with ERR_INVALID_STATE and keeps the first one working', async () => {
+    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const accepted = server.accept();
+    const client = await connect({ host: '127.0.0.1', port: server.address().port });
+    const peer = await accepted;
+    const first = client.read(Buffer.alloc(4));
+    await assert.rejects(client.read(Buffer.alloc(4)), { code: 'ERR_INVALID_STATE' });
+    await peer.write('ok!!');
+    assert.equal(await first, 4);
+    await Promise.all([client.close(), peer.close(), server.close()]);
+  });
+
+  it('rejects calls on a closed connection with ERR_SOCKET_CLOSED', async () => {
+    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const accepted = server.accept();
+    const client = await connect({ host: '127.0.0.1', port: server.address().port });
+    const peer = await accepted;
+    await client.close();
+    assert.equal(client.closed, true);
+    await assert.rejects(client.read(Buffer.alloc(4)), { code: 'ERR_SOCKET_CLOSED' });
+    await assert.rejects(client.write('x'), { code: 'ERR_SOCKET_CLOSED' });
+    await assert.rejects(client.shutdown(), { code: 'ERR_SOCKET_CLOSED' });
+    assert.throws(() => client.setNoDelay(true), { code: 'ERR_SOCKET_CLOSED' });
+    await client.close();  // idempotent
+    assert.equal(await peer.read(Buffer.alloc(4)), 0);  // a close without pending operations is a FIN
+    await Promise.all([peer.close(), server.close()]);
+    await assert.rejects(server.accept(), { code: 'ERR_SOCKET_CLOSED' });
+  });
+
+  it('rejects writes after shutdown with EPIPE, while reads still work', async () => {
+    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const accepted = server.accept();
+    const client = await connect({ host: '127.0.0.1', port: server.address().port });
+    const peer = await accepted;
+    await client.shutdown();
+    await assert.rejects(client.write('late'), { code: 'EPIPE' });
+    await peer.write('still readable');
+    assert.equal((await readExactly(client, 14)).toString(), 'still readable');
+    await Promise.all([client.close(), peer.close(), server.close()]);
+  });
+
+  it('throws on bad read/write arguments with Node codes', async () => {
+    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const accepted = server.accept();
+    const client = await connect({ host: '127.0.0.1', port: server.address().port });
+    const peer = await accepted;
+    assert.throws(() => client.read('nope' as unknown as Buffer), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => client.read(Buffer.alloc(0)), { code: 'ERR_OUT_OF_RANGE' });
+    assert.throws(() => client.readv([]), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => client.write(42 as unknown as string), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => client.write([Buffer.alloc(1), 'x' as unknown as Buffer]), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => client.read(Buffer.alloc(1), { signal: {} as AbortSignal }), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => client.setKeepAlive(true, -5), { code: 'ERR_OUT_OF_RANGE' });
+    await Promise.all([client.close(), peer.close(), server.close()]);
+  });
+
+  it('sets socket options (noDelay, keepAlive with delay, buffer sizes)', async () => {
+    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const accepted = server.accept();
+    const client = await connect({ host: '127.0.0.1', port: server.address().port, noDelay: true, keepAlive: true,
+      keepAliveInitialDelay: 30000 });
+    const peer = await accepted;
+    client.setNoDelay(false).setKeepAlive(false).setReceiveBufferSize(128 * 1024).setSendBufferSize(128 * 1024);
+    peer.setKeepAlive(true, 1000);
+    await Promise.all([client.close(), peer.close(), server.close()]);
+  });
+});

@@ -1,0 +1,147 @@
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import { Worker } from 'node:worker_threads';
+import { connect, engineStats, listen } from '../lib';
+import { echoServer, platformIt, readExactly, sleep } from './helpers';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+async function collect(): Promise<void> {
+  // Finalizers of collected wrappers run after the collection, on a later turn of the loop.
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await sleep(20);
+  }
+}
+
+function runChild(exe: string, script: string, timeoutMs: number): Promise<number | string> {
+  return new Promise((resolve) => {
+    // stdio ignored: under Wine a node.exe whose stdout is a pipe fails with EBADF.
+    const child = spawn(exe, [script], { stdio: 'ignore' });
+    const timer = setTimeout(() => {
+      child.kill();
+      resolve('did not exit within the time limit');
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code ?? 'killed');
+    });
+  });
+}
+
+describe('TCP lifecycle and resources', () => {
+  it('close() with a read and writes pending rejects them with ERR_SOCKET_CLOSED and releases everything', async () => {
+    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const accepted = server.accept();
+    const client = await connect({ host: '127.0.0.1', port: server.address().port });
+    const peer = await accepted;
+    const read = client.read(Buffer.alloc(1024));
+    // The peer never reads, so these cannot finish: the first fills the socket buffers and stays pending.
+    const big = Buffer.alloc(32 * 1024 * 1024);
+    const writes = [client.write(big), client.write(big), client.write('queued behind')];
+    await sleep(200);
+    assert.ok(engineStats().opsInFlight >= 2, 'the read and the first write are in the OS');
+    const settled = Promise.allSettled([read, ...writes]);
+    await client.close();
+    for (const r of await settled) {
+      assert.equal(r.status, 'rejected');
+      assert.equal((r as PromiseRejectedResult).reason.code, 'ERR_SOCKET_CLOSED');
+    }
+    await peer.close();
+    const acceptPending = server.accept();
+    await server.close();
+    await assert.rejects(acceptPending, { code: 'ERR_SOCKET_CLOSED' });
+    assert.equal(engineStats().opsInFlight, 0);
+  });
+
+  it('server.close() cancels the posted accepts and ends async iteration', async () => {
+    const server = await listen({ host: '127.0.0.1', port: 0, acceptDepth: 8 });
+    assert.ok(engineStats().opsInFlight >= 8);
+    const seen: number[] = [];
+    const loop = (async () => {
+      for await (const c of server) {
+        seen.push(c.remotePort);
+        await c.close();
+      }
+    })();
+    const c = await connect({ host: '127.0.0.1', port: server.address().port });
+    while (seen.length === 0) await sleep(10);
+    await server.close();
+    await loop;
+    assert.deepEqual(seen, [c.localPort]);
+    await c.close();
+    assert.equal(engineStats().opsInFlight, 0);
+  });
+
+  it('2,000 sequential connections leave no growth in sockets, handles or memory', async function () {
+    this.timeout(300000);
+    const { server, port } = await echoServer();
+    const cycle = async (): Promise<void> => {
+      const conn = await connect({ host: '127.0.0.1', port });
+      await conn.write('ping');
+      assert.equal((await readExactly(conn, 4)).toString(), 'ping');
+      await conn.close();
+    };
+    for (let i = 0; i < 200; i++) await cycle();  // warm-up: caches, JIT, the allocator
+    await collect();
+    const before = { ...engineStats(), rss: process.memoryUsage().rss };
+    for (let i = 0; i < 2000; i++) await cycle();
+    await sleep(200);  // the server side closes after the client
+    await collect();
+    const after = { ...engineStats(), rss: process.memoryUsage().rss };
+    assert.ok(after.sockets <= before.sockets + 1, `native sockets: ${before.sockets} -> ${after.sockets}`);
+    if (before.osHandles >= 0) {
+      assert.ok(after.osHandles - before.osHandles < 40, `OS handles: ${before.osHandles} -> ${after.osHandles}`);
+    }
+    const growthMb = (after.rss - before.rss) / 1048576;
+    assert.ok(growthMb < 40, `RSS grew by ${growthMb.toFixed(1)} MiB`);
+    await server.close();
+    assert.equal(engineStats().opsInFlight, 0);
+  });
+
+  it('runs an engine inside a worker_thread, and terminate() cleans up what the worker left open', async () => {
+    const script = path.join(__dirname, 'fixtures', 'worker-echo.js');
+    const w1 = new Worker(script);
+    const msg = await new Promise<{ text: string; stats: { opsInFlight: number } }>((r, j) => { w1.once('message', r); w1.once('error', j); });
+    assert.equal(msg.text, 'from the worker');
+    assert.equal(msg.stats.opsInFlight, 0);
+    assert.equal(await new Promise((r) => w1.once('exit', r)), 0, 'an idle worker exits by itself');
+
+    const w2 = new Worker(script, { env: { ...process.env, IOCP_NET_WORKER_LEAVE_OPEN: '1' } });
+    const messages: unknown[] = [];
+    w2.on('message', (m) => messages.push(m));
+    while (!messages.some((m) => (m as { leftOpen?: boolean }).leftOpen)) await sleep(20);
+    await w2.terminate();
+    // The main thread's engine is untouched.
+    const { server, port } = await echoServer();
+    const c = await connect({ host: '127.0.0.1', port });
+    await c.write('main');
+    assert.equal((await readExactly(c, 4)).toString(), 'main');
+    await c.close();
+    await server.close();
+  });
+
+  it('the process exits by itself once every socket is closed', async function () {
+    this.timeout(120000);
+    const code = await runChild(process.execPath, path.join(__dirname, 'fixtures', 'exit-by-itself.js'), 60000);
+    assert.equal(code, 0);
+  });
+
+  platformIt('win32', 'the addon loads in a renamed node.exe (delay-loaded host imports)', async function () {
+    this.timeout(120000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iocp-net-host-'));
+    const renamed = path.join(dir, 'myapp.exe');
+    fs.copyFileSync(process.execPath, renamed);
+    try {
+      assert.equal(await runChild(renamed, path.join(__dirname, 'fixtures', 'load-addon.js'), 60000), 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
