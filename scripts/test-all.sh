@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every suite: the mocha suite under Wine against the Windows build, and natively against the Linux
+# build when it exists. Prints each suite's output, then one closing line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+source scripts/wine-env.sh
+set +e
+
+passed=0 failed=0 pending=0 status=0
+count() {  # adds the counts of one mocha spec-reporter output; a suite that ran nothing counts as a failure
+  local out=$1 rc=$2 p f s
+  p=$(grep -Eo '^ *[0-9]+ passing' "$out" | grep -Eo '[0-9]+' | tail -1)
+  f=$(grep -Eo '^ *[0-9]+ failing' "$out" | grep -Eo '[0-9]+' | tail -1)
+  s=$(grep -Eo '^ *[0-9]+ pending' "$out" | grep -Eo '[0-9]+' | tail -1)
+  p=${p:-0} f=${f:-0} s=${s:-0}
+  if [ "$p" -eq 0 ] || { [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; }; then f=$((f + 1)); fi
+  passed=$((passed + p)) failed=$((failed + f)) pending=$((pending + s))
+  [ "$f" -eq 0 ] || status=1
+}
+
+out=$(mktemp)
+echo "== mocha under Wine (Windows node.exe $WIN_NODE_VERSION, IOCP backend)"
+wine_node node_modules/mocha/bin/mocha.js >"$out" 2>&1
+rc=$?
+cat "$out"
+count "$out" $rc
+wineserver -k >/dev/null 2>&1
+
+if [ -f build/linux-x64/Release/iocp_net.node ]; then
+  echo "== mocha natively (node $(node --version), Linux backend)"
+  npx mocha >"$out" 2>&1
+  rc=$?
+  cat "$out"
+  count "$out" $rc
+fi
+rm -f "$out"
+
+echo "skipped (platform-only tests, listed as pending above): $pending"
+echo "$passed passed, $failed failed"
+exit $status
