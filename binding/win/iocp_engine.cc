@@ -44,6 +44,10 @@ bool IocpEngine::Start(napi_env env, SysError* err) {
 }
 
 IocpEngine::~IocpEngine() {
+  if (poller_.joinable()) {  // only if the environment never ran Shutdown()
+    PostQueuedCompletionStatus(port_, 0, kQuitKey, nullptr);
+    poller_.join();
+  }
   // Shutdown() ran at environment teardown; a port still holding operations is deliberately leaked.
   if (port_ != nullptr && Stats().ops_in_flight == 0) CloseHandle(port_);
 }

@@ -118,6 +118,18 @@ void TcpSocket::CloseOsSocket() {
   s_ = INVALID_SOCKET;
 }
 
+void TcpSocket::CloseForTeardown() {
+  CloseOsSocket();
+  // Queued writes never reached the kernel and nobody can await them any more. Their buffer references
+  // belong to the environment being torn down, which frees them itself.
+  while (writes_.size() > (write_in_flight_ ? 1u : 0u)) {
+    delete writes_.back();
+    writes_.pop_back();
+  }
+  delete pending_shutdown_;
+  pending_shutdown_ = nullptr;
+}
+
 napi_value TcpSocket::Close(napi_env env) {
   CloseOsSocket();
   // Writes still queued behind the one in flight never reached the kernel: settle them now.

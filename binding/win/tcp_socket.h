@@ -41,7 +41,7 @@ class TcpSocket : public SocketBase {
   SysError LocalAddress(SockAddr* out) const;
   SysError RemoteAddress(SockAddr* out) const;
 
-  void CloseForTeardown() override { CloseOsSocket(); }
+  void CloseForTeardown() override;
   void CloseOnCollect() override { CloseOsSocket(); }
 
  private:
