@@ -1,7 +1,7 @@
 // Test helpers shared by the suites: echo servers, exact reads, platform-only tests.
 import * as assert from 'node:assert/strict';
 import * as util from 'node:util';
-import { listen, type Connection, type Server } from '../lib';
+import { connect, listen, type Connection, type Server } from '../lib';
 
 /** An echo server on the proactor API; returns it with its port and a promise of the serving loop. */
 export async function echoServer(host = '127.0.0.1'): Promise<{ server: Server; port: number; done: Promise<void> }> {
@@ -26,6 +26,14 @@ export async function echoServer(host = '127.0.0.1'): Promise<{ server: Server; 
     }
   })();
   return { server, port: server.address().port, done };
+}
+
+/** A listener with one accepted connection: the client side and the server's peer of it. */
+export async function connectedPair(host = '127.0.0.1'): Promise<{ server: Server; client: Connection; peer: Connection }> {
+  const server = await listen({ host, port: 0 });
+  const accepted = server.accept();
+  const client = await connect({ host, port: server.address().port });
+  return { server, client, peer: await accepted };
 }
 
 /** Reads exactly n bytes (fails on early end of stream). */

@@ -1,13 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { connect, listen, type Connection, type Server } from '../lib';
-import { assertSystemError, isAbortError } from './helpers';
-
-async function pair(): Promise<{ server: Server; client: Connection; peer: Connection }> {
-  const server = await listen({ host: '127.0.0.1', port: 0 });
-  const accepted = server.accept();
-  const client = await connect({ host: '127.0.0.1', port: server.address().port });
-  return { server, client, peer: await accepted };
-}
+import { assertSystemError, connectedPair, isAbortError } from './helpers';
 
 /**
  * A connect that hangs: a listener that takes one connection and then stops accepting (acceptDepth 1,
@@ -81,7 +74,7 @@ describe('TCP cancellation (AbortSignal and timeout)', () => {
   });
 
   it('aborts and times out a pending read; the connection stays usable and no data is lost', async () => {
-    const { server, client, peer } = await pair();
+    const { server, client, peer } = await connectedPair();
     const ac = new AbortController();
     const buf = Buffer.alloc(16);
     const aborted = client.read(buf, { signal: ac.signal });

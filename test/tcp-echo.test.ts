@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { connect, listen } from '../lib';
-import { echoServer, readExactly } from './helpers';
+import { connect } from '../lib';
+import { connectedPair, echoServer, readExactly } from './helpers';
 
 describe('TCP data path', () => {
   it('echoes 64 MiB intact (sha256 of what was sent equals what came back)', async () => {
@@ -35,10 +35,7 @@ describe('TCP data path', () => {
   });
 
   it('gathers a write from 3+ buffers and scatters a read into 3+ buffers, in order', async () => {
-    const server = await listen({ host: '127.0.0.1', port: 0 });
-    const accepted = server.accept();
-    const client = await connect({ host: '127.0.0.1', port: server.address().port });
-    const peer = await accepted;
+    const { server, client, peer } = await connectedPair();
     const parts = [Buffer.from('alpha-'), Buffer.from('beta-'), new Uint8Array(Buffer.from('gamma-')), Buffer.from('delta')];
     await client.write(parts);
     await client.shutdown();
@@ -68,10 +65,7 @@ describe('TCP data path', () => {
   });
 
   it('reads 0 at end of stream, and again after that', async () => {
-    const server = await listen({ host: '127.0.0.1', port: 0 });
-    const accepted = server.accept();
-    const client = await connect({ host: '127.0.0.1', port: server.address().port });
-    const peer = await accepted;
+    const { server, client, peer } = await connectedPair();
     await peer.write('bye');
     await peer.shutdown();
     assert.equal((await readExactly(client, 3)).toString(), 'bye');

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { connect, listen } from '../lib';
-import { assertSystemError, readExactly } from './helpers';
+import { assertSystemError, connectedPair, readExactly } from './helpers';
 
 /** A port nothing listens on: bound by a server that is then closed. */
 async function deadPort(): Promise<number> {
@@ -52,10 +52,7 @@ describe('TCP errors', () => {
   });
 
   it('rejects a second concurrent read with ERR_INVALID_STATE and keeps the first one working', async () => {
-    const server = await listen({ host: '127.0.0.1', port: 0 });
-    const accepted = server.accept();
-    const client = await connect({ host: '127.0.0.1', port: server.address().port });
-    const peer = await accepted;
+    const { server, client, peer } = await connectedPair();
     const first = client.read(Buffer.alloc(4));
     await assert.rejects(client.read(Buffer.alloc(4)), { code: 'ERR_INVALID_STATE' });
     await peer.write('ok!!');
@@ -64,10 +61,7 @@ describe('TCP errors', () => {
   });
 
   it('rejects calls on a closed connection with ERR_SOCKET_CLOSED', async () => {
-    const server = await listen({ host: '127.0.0.1', port: 0 });
-    const accepted = server.accept();
-    const client = await connect({ host: '127.0.0.1', port: server.address().port });
-    const peer = await accepted;
+    const { server, client, peer } = await connectedPair();
     await client.close();
     assert.equal(client.closed, true);
     await assert.rejects(client.read(Buffer.alloc(4)), { code: 'ERR_SOCKET_CLOSED' });
@@ -81,10 +75,7 @@ describe('TCP errors', () => {
   });
 
   it('rejects writes after shutdown with EPIPE, while reads still work', async () => {
-    const server = await listen({ host: '127.0.0.1', port: 0 });
-    const accepted = server.accept();
-    const client = await connect({ host: '127.0.0.1', port: server.address().port });
-    const peer = await accepted;
+    const { server, client, peer } = await connectedPair();
     await client.shutdown();
     await assert.rejects(client.write('late'), { code: 'EPIPE' });
     await peer.write('still readable');
@@ -93,10 +84,7 @@ describe('TCP errors', () => {
   });
 
   it('throws on bad read/write arguments with Node codes', async () => {
-    const server = await listen({ host: '127.0.0.1', port: 0 });
-    const accepted = server.accept();
-    const client = await connect({ host: '127.0.0.1', port: server.address().port });
-    const peer = await accepted;
+    const { server, client, peer } = await connectedPair();
     assert.throws(() => client.read('nope' as unknown as Buffer), { code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => client.read(Buffer.alloc(0)), { code: 'ERR_OUT_OF_RANGE' });
     assert.throws(() => client.readv([]), { code: 'ERR_INVALID_ARG_TYPE' });

@@ -7,7 +7,7 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { connect, engineStats, listen } from '../lib';
-import { echoServer, platformIt, readExactly, sleep } from './helpers';
+import { connectedPair, echoServer, platformIt, readExactly, sleep } from './helpers';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -37,10 +37,7 @@ function runChild(exe: string, script: string, timeoutMs: number): Promise<numbe
 
 describe('TCP lifecycle and resources', () => {
   it('close() with a read and writes pending rejects them with ERR_SOCKET_CLOSED and releases everything', async () => {
-    const server = await listen({ host: '127.0.0.1', port: 0 });
-    const accepted = server.accept();
-    const client = await connect({ host: '127.0.0.1', port: server.address().port });
-    const peer = await accepted;
+    const { server, client, peer } = await connectedPair();
     const read = client.read(Buffer.alloc(1024));
     // The peer never reads, so these cannot finish: the first fills the socket buffers and stays pending.
     const big = Buffer.alloc(32 * 1024 * 1024);
