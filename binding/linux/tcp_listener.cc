@@ -1,0 +1,180 @@
+#include "tcp_listener.h"
+
+#include <errno.h>
+
+#include <algorithm>
+
+#include "../common/addon.h"
+#include "../common/tcp_wrap.h"
+#include "fd_util.h"
+#include "tcp_socket.h"
+
+namespace iocpnet {
+
+namespace {
+
+// accept4 passes on errors of a connection that died in the backlog; they are the client's, not the
+// caller's, and the next connection may be fine (accept(2), "Error handling").
+bool ClientGone(int e) {
+  switch (e) {
+    case ECONNABORTED: case ECONNRESET: case EPROTO: case ENETDOWN: case ENOPROTOOPT: case EHOSTDOWN:
+    case ENONET: case EHOSTUNREACH: case EOPNOTSUPP: case ENETUNREACH: case ETIMEDOUT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+TcpListener::~TcpListener() { CloseOsSocket(); }
+
+SysError TcpListener::Listen(napi_env env, const SockAddr& addr, const ListenOptions& opts, napi_value on_accept,
+                             const char** syscall) {
+  *syscall = "socket";
+  SysError err;
+  if (fd_ >= 0) return SysError::Of("EINVAL");  // listen() twice
+  af_ = addr.family();
+  fd_ = OpenTcpSocket(af_, &err);
+  if (fd_ < 0) return err;
+  if (af_ == AF_INET6) SetOptionQuietly(fd_, IPPROTO_IPV6, IPV6_V6ONLY, opts.ipv6_only ? 1 : 0);
+  *syscall = "setsockopt";
+  // opts.exclusive (SO_EXCLUSIVEADDRUSE) has no Linux counterpart and needs none: Linux never lets another
+  // socket bind a port that a listening socket holds, SO_REUSEADDR or not (that takes SO_REUSEPORT on both).
+  if (opts.reuse_addr) {
+    err = SetIntOption(fd_, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (!err.ok()) return err;
+  }
+  *syscall = "bind";
+  if (::bind(fd_, addr.get(), addr.len) != 0) return LastError();
+  *syscall = "listen";
+  // The kernel silently clamps the backlog to net.core.somaxconn (4096 since Linux 5.4, 128 before).
+  if (::listen(fd_, opts.backlog < 0 ? SOMAXCONN : opts.backlog) != 0) return LastError();
+  err = Watch(fd_, EPOLLIN | EPOLLET);  // adding an fd with clients waiting reports it readable at once
+  if (!err.ok()) return err;
+  depth_ = std::max(1, opts.accept_depth);
+  napi_create_reference(env, on_accept, 1, &on_accept_);
+  for (; slots_ < depth_; slots_++) OpHandedToOs(env);
+  return SysError::Ok();
+}
+
+void TcpListener::Resume(napi_env env) {
+  if (!paused_) return;
+  paused_ = false;
+  // Accepting inside resume() would call back into JS from within the caller's accept(); continue at the
+  // next dispatch instead.
+  if (readable_) Kick();
+}
+
+void TcpListener::OnReady(napi_env env, uint32_t events) {
+  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) readable_ = true;
+  AcceptSome(env);
+}
+
+void TcpListener::AcceptSome(napi_env env) {
+  int budget = depth_;
+  // The callback runs JS, which may pause or close the listener: the conditions are checked every turn.
+  while (readable_ && !paused_ && fd_ >= 0 && !engine_->tearing_down()) {
+    if (budget-- == 0) {
+      Kick();  // fairness: let the other ready sockets run, then continue
+      return;
+    }
+    SockAddr peer;
+    socklen_t len = sizeof peer.storage;
+    const int c = ::accept4(fd_, peer.get(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0) {
+      const int e = errno;
+      if (e == EAGAIN || e == EWOULDBLOCK) {
+        readable_ = false;
+        return;
+      }
+      if (e == EINTR || ClientGone(e)) continue;
+      // Out of descriptors or memory: tell the caller and stop for now. The clients stay in the backlog;
+      // the next connection, or a resume, tries again.
+      DeliverError(env, MapOsError(e));
+      return;
+    }
+    peer.len = len;
+    SysError err;
+    TcpSocket* sock = TcpSocket::Adopt(engine_, c, af_, peer, &err);
+    if (sock == nullptr) {
+      DeliverError(env, err);
+      return;
+    }
+    napi_value conn;
+    try {
+      conn = TcpSocketWrap::FromAccepted(env, sock);
+    } catch (const Napi::Error&) {
+      // No wrapper was made, so the reference is still ours. JS cannot run (a worker terminating): stop.
+      sock->CloseOnCollect();
+      sock->Release();
+      return;
+    }
+    Deliver(env, nullptr, conn);
+  }
+}
+
+void TcpListener::DeliverError(napi_env env, const SysError& e) {
+  Deliver(env, Addon::Of(env)->MakeError(env, e, "accept", "", -1), nullptr);
+}
+
+void TcpListener::Deliver(napi_env env, napi_value error, napi_value conn) {
+  if (engine_->tearing_down() || on_accept_ == nullptr) return;
+  napi_value fn, recv, args[2];
+  napi_get_reference_value(env, on_accept_, &fn);
+  napi_get_undefined(env, &recv);
+  if (error == nullptr) napi_get_null(env, &error);
+  if (conn == nullptr) napi_get_null(env, &conn);
+  args[0] = error;
+  args[1] = conn;
+  napi_value result;
+  if (napi_call_function(env, recv, fn, 2, args, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+  }
+}
+
+napi_value TcpListener::Close(napi_env env) {
+  CloseOsSocket();
+  DropAcceptCallback(env);
+  ReturnSlots(env);
+  return BeginClose(env);
+}
+
+void TcpListener::CloseForTeardown() {
+  CloseOsSocket();
+  AbortAtTeardown();
+}
+
+void TcpListener::AbortPending(napi_env env) {
+  DropAcceptCallback(env);
+  ReturnSlots(env);
+}
+
+void TcpListener::ReturnSlots(napi_env env) {
+  for (; slots_ > 0; slots_--) OpReturned(env);  // the caller holds a reference: none of these deletes us
+}
+
+void TcpListener::DropAcceptCallback(napi_env env) {
+  if (on_accept_ != nullptr) napi_delete_reference(env, on_accept_);
+  on_accept_ = nullptr;
+}
+
+void TcpListener::CloseOsSocket() {
+  closing_ = true;
+  if (fd_ < 0) return;
+  Unwatch(fd_);
+  CloseFd(fd_);  // clients still in the backlog are reset
+  fd_ = -1;
+}
+
+SysError TcpListener::LocalAddress(SockAddr* out) const {
+  if (fd_ < 0) return SysError::Of(kErrSocketClosed);
+  socklen_t len = sizeof out->storage;
+  if (getsockname(fd_, out->get(), &len) != 0) return LastError();
+  out->len = len;
+  return SysError::Ok();
+}
+
+}  // namespace iocpnet

@@ -1,0 +1,52 @@
+// A TCP listener on the epoll engine. While listening it holds `acceptDepth` accept slots counted as
+// operations in flight, as the Windows backend keeps that many AcceptEx posted, so that engine stats,
+// keep-alive and the close() promise behave the same on both. When epoll reports the socket readable it
+// accepts with accept4 on the JS thread, at most `acceptDepth` per wake-up (then it yields to the other
+// sockets and continues at the next dispatch), and hands each connection to JS. Paused, it accepts nothing
+// and leaves clients in the kernel's backlog (nginx's accept_disabled idea, driven by the JS layer).
+#pragma once
+
+#include "../common/sockaddr.h"
+#include "../common/tcp_options.h"
+#include "epoll_engine.h"
+
+namespace iocpnet {
+
+class TcpListener : public EpollHandle {
+ public:
+  explicit TcpListener(Engine* engine) : EpollHandle(engine) {}
+
+  // Binds and listens. On failure *syscall names the step that failed.
+  SysError Listen(napi_env env, const SockAddr& addr, const ListenOptions& opts, napi_value on_accept,
+                  const char** syscall);
+  void Pause() { paused_ = true; }
+  void Resume(napi_env env);
+  napi_value Close(napi_env env);
+  SysError LocalAddress(SockAddr* out) const;
+
+  void CloseForTeardown() override;
+  void CloseOnCollect() override { CloseOsSocket(); }
+
+  void OnReady(napi_env env, uint32_t events) override;
+  void AbortPending(napi_env env) override;
+
+ private:
+  ~TcpListener() override;
+
+  void CloseOsSocket();
+  void ReturnSlots(napi_env env);
+  void DropAcceptCallback(napi_env env);
+  void AcceptSome(napi_env env);
+  void Deliver(napi_env env, napi_value error, napi_value conn);
+  void DeliverError(napi_env env, const SysError& e);
+
+  int fd_ = -1;
+  int af_ = AF_INET;
+  int depth_ = 32;
+  int slots_ = 0;          // accept slots counted in flight
+  bool paused_ = false;
+  bool readable_ = false;  // a connection may be waiting (set by epoll, cleared by EAGAIN)
+  napi_ref on_accept_ = nullptr;
+};
+
+}  // namespace iocpnet

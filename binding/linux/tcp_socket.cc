@@ -1,0 +1,492 @@
+#include "tcp_socket.h"
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "fd_util.h"
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24  // Linux 4.2; older glibc headers lack the name
+#endif
+
+namespace iocpnet {
+
+namespace {
+
+constexpr uint32_t kSocketEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+constexpr size_t kMaxIov = IOV_MAX;  // the kernel rejects longer vectors with EINVAL
+
+void AppendIovecs(const BufferList& bufs, std::vector<iovec>* out) {
+  out->reserve(bufs.size());
+  for (const BufferRef& b : bufs) {
+    if (b.length > 0) out->push_back(iovec{b.data, b.length});
+  }
+}
+
+// Reads report a connection aborted by the peer as a reset, as the Windows backend does.
+SysError ReadError(SysError e) {
+  if (e.code != nullptr && std::string(e.code) == "ECONNABORTED") e.code = "ECONNRESET";
+  return e;
+}
+
+bool WouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
+
+}  // namespace
+
+struct TcpSocket::ReadOp : Op {
+  ReadOp(Engine* e, BufferList&& b) : Op(e, "read"), bufs(std::move(b)) { AppendIovecs(bufs, &iov); }
+  BufferList bufs;
+  std::vector<iovec> iov;
+};
+
+struct TcpSocket::WriteOp : Op {
+  WriteOp(Engine* e, const BufferList& b) : Op(e, "write") {
+    AppendIovecs(b, &iov);
+    for (const iovec& v : iov) remaining += v.iov_len;
+  }
+  // Moves past `n` sent bytes.
+  void Advance(size_t n) {
+    remaining -= n;
+    while (n > 0 && first < iov.size()) {
+      iovec& v = iov[first];
+      if (n >= v.iov_len) {
+        n -= v.iov_len;
+        first++;
+      } else {
+        v.iov_base = static_cast<char*>(v.iov_base) + n;
+        v.iov_len -= n;
+        n = 0;
+      }
+    }
+  }
+  std::vector<iovec> iov;
+  size_t first = 0;
+  size_t remaining = 0;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Life
+
+TcpSocket* TcpSocket::Create(Engine* engine, int af, SysError* err) {
+  const int fd = OpenTcpSocket(af, err);
+  if (fd < 0) return nullptr;
+  // Watched only once connect() has started: an unconnected socket reports EPOLLOUT|EPOLLHUP, which would
+  // read as a finished connect.
+  return new TcpSocket(engine, fd, af);
+}
+
+TcpSocket* TcpSocket::Adopt(Engine* engine, int fd, int af, const SockAddr& remote, SysError* err) {
+  auto* t = new TcpSocket(engine, fd, af);
+  t->connected_ = true;
+  t->remote_ = remote;
+  *err = t->Watch(fd, kSocketEvents);
+  if (!err->ok()) {
+    t->CloseOsSocket();
+    t->Release();
+    return nullptr;
+  }
+  return t;
+}
+
+TcpSocket::~TcpSocket() { CloseOsSocket(); }
+
+void TcpSocket::CloseOsSocket() {
+  closing_ = true;
+  if (fd_ < 0) return;
+  Unwatch(fd_);
+  CloseFd(fd_);
+  fd_ = -1;
+}
+
+void TcpSocket::CloseForTeardown() {
+  CloseOsSocket();
+  AbortAtTeardown();
+}
+
+napi_value TcpSocket::Close(napi_env env) {
+  CloseOsSocket();
+  // Nothing is in the kernel's hands: queued operations only wait for readiness, so they settle now and
+  // the close promise can resolve at once.
+  FailAll(env, SysError::Of(kErrSocketClosed));
+  return BeginClose(env);
+}
+
+void TcpSocket::FailAll(napi_env env, const SysError& err) {
+  if (connect_ != nullptr) {
+    Op* op = connect_;
+    connect_ = nullptr;
+    op->Reject(env, err);
+    delete op;
+    OpReturned(env);
+  }
+  if (read_ != nullptr) {
+    ReadOp* op = read_;
+    read_ = nullptr;
+    op->Reject(env, err);
+    op->ReleasePins(env);
+    delete op;
+    OpReturned(env);
+  }
+  FailQueuedWrites(env, err);
+}
+
+SysError TcpSocket::FailureOf(const Op* op, const SysError& os) const {
+  if (closing_) return SysError::Of(kErrSocketClosed, os.native);
+  if (op->cancel_requested) return SysError::Of(kErrCancelled, os.native);
+  return os;
+}
+
+void TcpSocket::OnReady(napi_env env, uint32_t events) {
+  if (fd_ < 0) return;
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) readable_ = true;
+  if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) writable_ = true;
+  if (connect_ != nullptr) ContinueConnect(env);
+  if (read_ != nullptr && fd_ >= 0) ContinueRead(env);
+  if (!writes_.empty() && fd_ >= 0) Flush(env);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Connect
+
+napi_value TcpSocket::Connect(napi_env env, const SockAddr& remote, const SockAddr* local) {
+  auto* op = new Op(engine_, "connect");
+  napi_value promise = op->Begin(env);
+  op->SetErrorAddress(remote.Address(), remote.port());
+  auto fail = [&](const SysError& e) {
+    op->Reject(env, e);
+    delete op;
+    return promise;
+  };
+  if (fd_ < 0) return fail(SysError::Of(kErrSocketClosed));
+  if (connect_ != nullptr) return fail(SysError::Of("EALREADY"));
+  if (connected_ || shut_down_) return fail(SysError::Of("EISCONN"));
+
+  if (local != nullptr) {
+    // With port 0 the kernel would pick a port at bind() time, not knowing the destination, and outbound
+    // connections would exhaust the ephemeral range; this defers the choice to connect() (Linux 4.2+).
+    if (local->port() == 0) SetOptionQuietly(fd_, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1);
+    if (::bind(fd_, local->get(), local->len) != 0) {
+      const SysError e = LastError();
+      op->SetErrorAddress(local->Address(), local->port());  // reported as connect; the address says which end
+      return fail(e);
+    }
+  }
+  const int rc = ::connect(fd_, remote.get(), remote.len);
+  // An interrupted connect goes on in the background, exactly as EINPROGRESS (POSIX): never re-issue it.
+  const bool pending = rc != 0 && (errno == EINPROGRESS || errno == EINTR);
+  if (rc != 0 && !pending) return fail(LastError());
+  const SysError w = Watch(fd_, kSocketEvents);
+  if (!w.ok()) return fail(w);
+  remote_ = remote;
+  if (!pending) {
+    connected_ = true;
+    op->ResolveUndefined(env);
+    delete op;
+    return promise;
+  }
+  connect_ = op;
+  OpHandedToOs(env);
+  return promise;
+}
+
+void TcpSocket::CancelConnect() {
+  if (connect_ == nullptr) return;
+  connect_->cancel_requested = true;
+  Kick();
+}
+
+void TcpSocket::ContinueConnect(napi_env env) {
+  Op* op = connect_;
+  int so_error = 0;
+  socklen_t len = sizeof so_error;
+  if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) so_error = errno;
+  SysError e = MapOsError(so_error);
+  if (e.ok()) {
+    // No error is not yet success: the event may be a kick or stale. A peer name proves the handshake is
+    // done; a connect that finished despite a cancel request keeps its result, as on Windows.
+    sockaddr_storage peer;
+    socklen_t plen = sizeof peer;
+    if (getpeername(fd_, reinterpret_cast<sockaddr*>(&peer), &plen) != 0) {
+      if (errno != ENOTCONN) e = LastError();
+      else if (op->cancel_requested) e = SysError::Of(kErrCancelled);
+      else return;  // still in progress: wait for the next event
+    }
+  }
+  connect_ = nullptr;
+  if (e.ok()) {
+    connected_ = true;
+    op->ResolveUndefined(env);
+  } else {
+    op->Reject(env, FailureOf(op, e));
+    remote_ = SockAddr();
+  }
+  delete op;
+  OpReturned(env);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reads
+
+SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
+  const int n = static_cast<int>(std::min(op->iov.size(), kMaxIov));
+  for (;;) {
+    const ssize_t r = ::readv(fd_, op->iov.data(), n);
+    if (r >= 0) {
+      *got = r;
+      return SysError::Ok();
+    }
+    if (errno == EINTR) continue;
+    *got = -1;
+    if (WouldBlock(errno)) {
+      readable_ = false;
+      return SysError::Ok();
+    }
+    return ReadError(LastError());
+  }
+}
+
+napi_value TcpSocket::Read(napi_env env, BufferList&& bufs) {
+  auto* op = new ReadOp(engine_, std::move(bufs));
+  napi_value promise = op->Begin(env);
+  SysError early;
+  if (read_ != nullptr) early = SysError::Of(kErrInvalidState);
+  else if (fd_ < 0) early = SysError::Of(kErrSocketClosed);
+  if (!early.ok()) {
+    op->Reject(env, early);
+    delete op;
+    return promise;
+  }
+  if (readable_) {
+    // Data (or FIN, or an error) already there: complete at once, no wait.
+    int64_t got = -1;
+    const SysError e = TryRecv(op, &got);
+    if (!e.ok() || got >= 0) {
+      if (e.ok()) op->ResolveNumber(env, static_cast<double>(got));
+      else op->Reject(env, e);
+      delete op;
+      return promise;
+    }
+  }
+  op->PinAll(env, op->bufs);
+  read_ = op;
+  OpHandedToOs(env);
+  return promise;
+}
+
+void TcpSocket::ContinueRead(napi_env env) {
+  ReadOp* op = read_;
+  // A cancel request reads once more whatever the flag says: data that arrived wins over the cancel.
+  if (!readable_ && !op->cancel_requested) return;
+  int64_t got = -1;
+  const SysError e = TryRecv(op, &got);
+  if (e.ok() && got < 0 && !op->cancel_requested) return;  // woken without data (stale event): wait again
+  read_ = nullptr;
+  if (!e.ok()) op->Reject(env, e);
+  else if (got < 0) op->Reject(env, SysError::Of(kErrCancelled));
+  else op->ResolveNumber(env, static_cast<double>(got));
+  op->ReleasePins(env);
+  delete op;
+  OpReturned(env);
+}
+
+void TcpSocket::CancelRead() {
+  if (read_ == nullptr) return;
+  read_->cancel_requested = true;
+  Kick();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Writes
+
+SysError TcpSocket::SendSome(WriteOp* op) {
+  while (op->remaining > 0) {
+    msghdr msg{};
+    msg.msg_iov = op->iov.data() + op->first;
+    msg.msg_iovlen = std::min(op->iov.size() - op->first, kMaxIov);
+    const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);  // EPIPE, not SIGPIPE, when the peer is gone
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (WouldBlock(errno)) {
+        writable_ = false;
+        return SysError::Ok();
+      }
+      return LastError();
+    }
+    op->Advance(static_cast<size_t>(n));
+  }
+  return SysError::Ok();
+}
+
+napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
+  auto* op = new WriteOp(engine_, bufs);
+  napi_value promise = op->Begin(env);
+  op->id = id;
+  SysError early;
+  if (fd_ < 0) early = SysError::Of(kErrSocketClosed);
+  else if (shut_down_ || pending_shutdown_ != nullptr) early = SysError::Of("EPIPE");
+  if (early.ok() && writes_.empty() && (writable_ || op->remaining == 0)) {
+    // Nothing queued ahead: hand everything to the kernel now; only a remainder waits.
+    early = SendSome(op);
+    if (early.ok() && op->remaining == 0) {
+      op->ResolveUndefined(env);
+      delete op;
+      return promise;
+    }
+  }
+  if (!early.ok()) {
+    op->Reject(env, early);
+    delete op;
+    return promise;
+  }
+  op->PinAll(env, bufs);
+  writes_.push_back(op);
+  OpHandedToOs(env);
+  return promise;
+}
+
+void TcpSocket::Flush(napi_env env) {
+  while (!writes_.empty() && writable_) {
+    // Gather the queue (in order, up to the kernel's vector limit) into one sendmsg.
+    gather_.clear();
+    for (WriteOp* w : writes_) {
+      for (size_t i = w->first; i < w->iov.size() && gather_.size() < kMaxIov; i++) gather_.push_back(w->iov[i]);
+      if (gather_.size() >= kMaxIov) break;
+    }
+    ssize_t n = 0;
+    if (!gather_.empty()) {
+      msghdr msg{};
+      msg.msg_iov = gather_.data();
+      msg.msg_iovlen = gather_.size();
+      n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (WouldBlock(errno)) {
+          writable_ = false;
+          return;
+        }
+        FailQueuedWrites(env, LastError());  // the stream is broken: later writes cannot succeed
+        return;
+      }
+    }
+    size_t left = static_cast<size_t>(n);
+    while (!writes_.empty()) {
+      WriteOp* w = writes_.front();
+      const size_t take = std::min(left, w->remaining);
+      w->Advance(take);
+      left -= take;
+      if (w->remaining > 0) break;
+      writes_.pop_front();
+      FinishWrite(env, w, SysError::Ok());
+    }
+  }
+  MaybeShutdownAfterWrites(env);
+}
+
+void TcpSocket::FinishWrite(napi_env env, WriteOp* op, const SysError& err) {
+  if (err.ok()) op->ResolveUndefined(env);
+  else op->Reject(env, err);
+  op->ReleasePins(env);
+  delete op;
+  OpReturned(env);
+}
+
+void TcpSocket::FailQueuedWrites(napi_env env, const SysError& err) {
+  while (!writes_.empty()) {
+    WriteOp* op = writes_.front();
+    writes_.pop_front();
+    FinishWrite(env, op, err);
+  }
+  if (pending_shutdown_ != nullptr) {
+    pending_shutdown_->Reject(env, err);
+    delete pending_shutdown_;
+    pending_shutdown_ = nullptr;
+  }
+}
+
+void TcpSocket::CancelWrite(napi_env env, uint32_t id) {
+  // The queue only waits for buffer space, so any queued write can be taken out at once. One that has
+  // started leaves its tail unsent: the stream is then in an unknown state, as the JS API documents.
+  for (auto it = writes_.begin(); it != writes_.end(); ++it) {
+    WriteOp* op = *it;
+    if (op->id != id) continue;
+    writes_.erase(it);
+    FinishWrite(env, op, SysError::Of(kErrCancelled));
+    MaybeShutdownAfterWrites(env);
+    return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Shutdown and options
+
+napi_value TcpSocket::Shutdown(napi_env env) {
+  auto* op = new Op(engine_, "shutdown");
+  napi_value promise = op->Begin(env);
+  if (fd_ < 0) {
+    op->Reject(env, SysError::Of(kErrSocketClosed));
+    delete op;
+    return promise;
+  }
+  if (shut_down_ || pending_shutdown_ != nullptr) {
+    op->ResolveUndefined(env);  // idempotent
+    delete op;
+    return promise;
+  }
+  pending_shutdown_ = op;
+  MaybeShutdownAfterWrites(env);
+  return promise;
+}
+
+void TcpSocket::MaybeShutdownAfterWrites(napi_env env) {
+  // The FIN goes out only after every queued write has been handed to the kernel.
+  if (pending_shutdown_ == nullptr || !writes_.empty()) return;
+  Op* op = pending_shutdown_;
+  pending_shutdown_ = nullptr;
+  shut_down_ = true;
+  if (::shutdown(fd_, SHUT_WR) != 0) op->Reject(env, LastError());
+  else op->ResolveUndefined(env);
+  delete op;
+}
+
+SysError TcpSocket::SetNoDelay(bool on) { return SetIntOption(fd_, IPPROTO_TCP, TCP_NODELAY, on ? 1 : 0); }
+
+SysError TcpSocket::SetKeepAlive(bool on, uint32_t delay_ms) {
+  SysError e = SetIntOption(fd_, SOL_SOCKET, SO_KEEPALIVE, on ? 1 : 0);
+  if (!e.ok() || !on) return e;
+  // The Windows backend's values: first probe after the delay (default 2 h, the OS default), then one a
+  // second. Linux counts in whole seconds and refuses more than 32767.
+  const uint32_t idle_s = delay_ms > 0 ? std::min<uint32_t>((delay_ms + 999) / 1000, 32767) : 7200;
+  e = SetIntOption(fd_, IPPROTO_TCP, TCP_KEEPIDLE, static_cast<int>(idle_s));
+  if (e.ok()) e = SetIntOption(fd_, IPPROTO_TCP, TCP_KEEPINTVL, 1);
+  if (e.ok()) e = SetIntOption(fd_, IPPROTO_TCP, TCP_KEEPCNT, 10);  // Windows' fixed probe count
+  return e;
+}
+
+SysError TcpSocket::SetBufferSize(bool send, int size) {
+  return SetIntOption(fd_, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, size);
+}
+
+SysError TcpSocket::LocalAddress(SockAddr* out) const {
+  socklen_t len = sizeof out->storage;
+  if (getsockname(fd_, out->get(), &len) != 0) return LastError();
+  out->len = len;
+  return SysError::Ok();
+}
+
+SysError TcpSocket::RemoteAddress(SockAddr* out) const {
+  if (connected_ && remote_.len > 0) {
+    *out = remote_;
+    return SysError::Ok();
+  }
+  socklen_t len = sizeof out->storage;
+  if (getpeername(fd_, out->get(), &len) != 0) return LastError();
+  out->len = len;
+  return SysError::Ok();
+}
+
+}  // namespace iocpnet

@@ -1,0 +1,87 @@
+// A TCP connection on the epoll engine. Every operation is first tried at once (a read that finds data,
+// or a write that fits in the socket buffer, completes without waiting); what cannot finish is queued on
+// the socket, counted as in flight (OpHandedToOs) and continued by OnReady when epoll reports readiness.
+// One read at a time; writes queue in order and are gathered into one sendmsg; shutdown sends the FIN
+// after the last queued byte.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <deque>
+#include <vector>
+
+#include "../common/sockaddr.h"
+#include "epoll_engine.h"
+
+namespace iocpnet {
+
+class TcpSocket : public EpollHandle {
+ public:
+  static TcpSocket* Create(Engine* engine, int af, SysError* err);
+  // Takes over a socket accept4 returned (non-blocking, close-on-exec) and watches it. On failure closes
+  // the fd, sets *err and returns nullptr.
+  static TcpSocket* Adopt(Engine* engine, int fd, int af, const SockAddr& remote, SysError* err);
+
+  int family() const { return af_; }
+
+  napi_value Connect(napi_env env, const SockAddr& remote, const SockAddr* local);
+  napi_value Read(napi_env env, BufferList&& bufs);
+  napi_value Write(napi_env env, BufferList&& bufs, uint32_t id);
+  napi_value Shutdown(napi_env env);
+  napi_value Close(napi_env env);
+
+  void CancelRead();
+  void CancelWrite(napi_env env, uint32_t id);
+  void CancelConnect();
+
+  SysError SetNoDelay(bool on);
+  SysError SetKeepAlive(bool on, uint32_t delay_ms);
+  SysError SetBufferSize(bool send, int size);
+  SysError LocalAddress(SockAddr* out) const;
+  SysError RemoteAddress(SockAddr* out) const;
+
+  void CloseForTeardown() override;
+  void CloseOnCollect() override { CloseOsSocket(); }
+
+  void OnReady(napi_env env, uint32_t events) override;
+  void AbortPending(napi_env env) override { FailAll(env, SysError::Of(kErrSocketClosed)); }
+
+ private:
+  struct ReadOp;
+  struct WriteOp;
+
+  TcpSocket(Engine* engine, int fd, int af) : EpollHandle(engine), fd_(fd), af_(af) {}
+  ~TcpSocket() override;
+
+  void CloseOsSocket();
+  // Error to report for a failed operation: closed by us, cancelled by the caller, or what the OS said.
+  SysError FailureOf(const Op* op, const SysError& os) const;
+  // Settles every queued operation with `err` (close, teardown).
+  void FailAll(napi_env env, const SysError& err);
+
+  void ContinueConnect(napi_env env);
+
+  SysError TryRecv(ReadOp* op, int64_t* got);  // got = -1 when nothing is there yet
+  void ContinueRead(napi_env env);
+
+  SysError SendSome(WriteOp* op);  // one op alone, until done or EAGAIN
+  void Flush(napi_env env);        // the queue, gathered, until empty or EAGAIN
+  void FinishWrite(napi_env env, WriteOp* op, const SysError& err);
+  void FailQueuedWrites(napi_env env, const SysError& err);
+  void MaybeShutdownAfterWrites(napi_env env);
+
+  int fd_;
+  int af_;
+  bool readable_ = true;  // cleared by EAGAIN, set by an epoll event: no syscall that is sure to fail
+  bool writable_ = true;
+  Op* connect_ = nullptr;
+  ReadOp* read_ = nullptr;
+  std::deque<WriteOp*> writes_;  // in order; each counted in flight while queued
+  Op* pending_shutdown_ = nullptr;
+  bool shut_down_ = false;
+  bool connected_ = false;
+  SockAddr remote_;  // known peer (connect target or accept4 result): no getpeername needed
+  std::vector<iovec> gather_;  // scratch for Flush, kept to avoid an allocation per send
+};
+
+}  // namespace iocpnet
