@@ -1,20 +1,21 @@
 #include "epoll_engine.h"
 
 #include <dirent.h>
-#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <exception>
-#include <system_error>
 
 #include "fd_util.h"
 
 namespace iocpnet {
 
 namespace {
-constexpr uint64_t kQuitToken = 0;
-constexpr int kBatch = 128;  // events per epoll_wait, as on Windows per GetQueuedCompletionStatusEx
+constexpr uint64_t kKickToken = 0;
+// Events per epoll_wait, and epoll_waits per libuv callback: up to 1,024 sockets handled before the
+// promises they settled continue, and before libuv's other handles (timers, Node's own sockets) get a turn.
+constexpr int kBatch = 256;
+constexpr int kMaxRounds = 4;
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------------------
@@ -37,7 +38,7 @@ void EpollHandle::Kick() {
 void EpollHandle::AbortAtTeardown() { epoll()->AbortAtTeardown(this); }
 
 // ---------------------------------------------------------------------------------------------------------
-// EpollEngine
+// EpollEngine: life
 
 Engine* Engine::Create(napi_env env, SysError* err) {
   auto* e = new EpollEngine();
@@ -49,69 +50,99 @@ Engine* Engine::Create(napi_env env, SysError* err) {
 }
 
 bool EpollEngine::Start(napi_env env, SysError* err) {
+  env_ = env;
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) {
     *err = LastError();
     return false;
   }
-  quit_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (quit_fd_ < 0) {
+  kick_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (kick_fd_ < 0) {
     *err = LastError();
     return false;
   }
   epoll_event ev{};
-  ev.events = EPOLLIN;  // level-triggered: once written it stays readable, so the poller cannot miss it
-  ev.data.u64 = kQuitToken;
-  if (epoll_ctl(epfd_, EPOLL_CTL_ADD, quit_fd_, &ev) != 0) {
+  ev.events = EPOLLIN;  // level-triggered: it stays readable until TakeKicks() drains it
+  ev.data.u64 = kKickToken;
+  if (epoll_ctl(epfd_, EPOLL_CTL_ADD, kick_fd_, &ev) != 0) {
     *err = LastError();
     return false;
   }
-  napi_value name;
-  napi_create_string_utf8(env, "iocp-net readiness", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, OnWake, &wake_) !=
-      napi_ok) {
-    *err = SysError::Of("ENOMEM");
+
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+    *err = SysError::Of("EINVAL");
     return false;
   }
-  // Idle engines must not keep the process alive; OpEntered refs the wake-up while work is in flight.
-  napi_unref_threadsafe_function(env, wake_);
-  // The poller starts with every signal blocked, so that signals meant for the process are handled by
-  // Node's threads and epoll_wait is never interrupted.
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  try {
-    poller_ = std::thread([this] { PollerMain(); });
-  } catch (const std::system_error&) {
-    *err = SysError::Of("EAGAIN");
-  }
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  if (!poller_.joinable()) {
-    napi_release_threadsafe_function(wake_, napi_tsfn_abort);
-    wake_ = nullptr;
+  poll_ = new uv_poll_t;
+  const int rc = uv_poll_init(loop, poll_, epfd_);
+  if (rc != 0) {
+    delete poll_;  // never registered with the loop: no close callback to wait for
+    poll_ = nullptr;
+    *err = MapOsError(-rc);
     return false;
   }
+  poll_->data = this;
+  uv_poll_start(poll_, UV_READABLE, OnPoll);
+  // An idle engine must not keep the process alive; OpEntered refs the handle while work is in flight.
+  uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  Retain();  // held by the poll handle until its close callback
+
+  napi_value resource, name;
+  napi_create_object(env, &resource);
+  napi_create_reference(env, resource, 1, &resource_);
+  napi_create_string_utf8(env, "iocp-net:completions", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, resource, name, &async_context_);
+  // Asynchronous, so that Node keeps running the loop at teardown until our handle has closed: a worker's
+  // loop may only be closed with no handle left open.
+  napi_add_async_cleanup_hook(env, OnAsyncCleanup, this, &cleanup_hook_);
   started_ = true;
   return true;
 }
 
 EpollEngine::~EpollEngine() {
-  StopPoller();  // normally done by Shutdown(); this covers an engine released without one
-  if (quit_fd_ >= 0) CloseFd(quit_fd_);
+  if (kick_fd_ >= 0) CloseFd(kick_fd_);
   if (epfd_ >= 0) CloseFd(epfd_);
 }
 
-void EpollEngine::StopPoller() {
-  if (!poller_.joinable()) return;
-  const uint64_t one = 1;
-  while (write(quit_fd_, &one, sizeof one) < 0 && errno == EINTR) {
+void EpollEngine::Shutdown(napi_env env) {
+  if (!started_ || tearing_down_) return;
+  tearing_down_ = true;
+  // Every socket closes its fd and queues itself in teardown_; nothing is freed while the list is walked.
+  CloseAllSockets();
+  uv_poll_stop(poll_);
+  kicks_.clear();
+  std::vector<EpollHandle*> handles;
+  handles.swap(teardown_);
+  for (EpollHandle* h : handles) {
+    h->AbortPending(env);
+    h->Release();  // may delete h
   }
-  poller_.join();
+  napi_async_destroy(env, async_context_);
+  async_context_ = nullptr;
+  napi_delete_reference(env, resource_);
+  resource_ = nullptr;
 }
 
-void EpollEngine::SetLoopAlive(napi_env env, bool alive) {
-  if (alive) napi_ref_threadsafe_function(env, wake_);
-  else napi_unref_threadsafe_function(env, wake_);
+void EpollEngine::OnAsyncCleanup(napi_async_cleanup_hook_handle, void* arg) {
+  auto* self = static_cast<EpollEngine*>(arg);
+  self->Shutdown(self->env_);  // normally done already by the addon's cleanup hook; idempotent
+  uv_close(reinterpret_cast<uv_handle_t*>(self->poll_), OnPollClosed);
+}
+
+void EpollEngine::OnPollClosed(uv_handle_t* handle) {
+  auto* self = static_cast<EpollEngine*>(handle->data);
+  delete reinterpret_cast<uv_poll_t*>(handle);
+  self->poll_ = nullptr;
+  napi_remove_async_cleanup_hook(self->cleanup_hook_);  // lets Node finish tearing the environment down
+  self->cleanup_hook_ = nullptr;
+  self->Release();
+}
+
+void EpollEngine::SetLoopAlive(napi_env, bool alive) {
+  if (poll_ == nullptr) return;
+  if (alive) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+  else uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
 }
 
 int64_t EpollEngine::OsHandleCount() const {
@@ -125,6 +156,9 @@ int64_t EpollEngine::OsHandleCount() const {
   closedir(d);
   return n - 1;  // not the directory's own descriptor
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// EpollEngine: registration
 
 SysError EpollEngine::Watch(int fd, uint32_t events, EpollHandle* h, uint64_t* token) {
   const uint64_t t = next_token_++;
@@ -145,14 +179,13 @@ void EpollEngine::Unwatch(int fd, uint64_t token) {
 }
 
 void EpollEngine::Kick(uint64_t token) {
-  if (tearing_down_ || wake_ == nullptr) return;
-  bool wake;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    wake = ready_.empty();
-    ready_.push_back({token, 0});
+  if (tearing_down_) return;
+  kicks_.push_back(token);
+  if (kick_signalled_) return;
+  const uint64_t one = 1;
+  while (write(kick_fd_, &one, sizeof one) < 0 && errno == EINTR) {
   }
-  if (wake) napi_call_threadsafe_function(wake_, nullptr, napi_tsfn_nonblocking);
+  kick_signalled_ = true;
 }
 
 void EpollEngine::AbortAtTeardown(EpollHandle* h) {
@@ -160,82 +193,75 @@ void EpollEngine::AbortAtTeardown(EpollHandle* h) {
   teardown_.push_back(h);
 }
 
-void EpollEngine::PollerMain() {
+// ---------------------------------------------------------------------------------------------------------
+// EpollEngine: dispatch, on the loop thread
+
+void EpollEngine::OnPoll(uv_poll_t* poll, int, int) {
+  auto* self = static_cast<EpollEngine*>(poll->data);
+  if (!self->tearing_down_) self->Dispatch();
+}
+
+void EpollEngine::Dispatch() {
+  napi_env env = env_;
+  napi_handle_scope outer;
+  if (napi_open_handle_scope(env, &outer) != napi_ok) return;
+  // One callback scope for the batch: closing it runs the microtasks and process.nextTick queue once, so
+  // every promise settled below continues there, as after a MakeCallback.
+  napi_value resource = nullptr;
+  napi_get_reference_value(env, resource_, &resource);
+  napi_callback_scope scope = nullptr;
+  const bool scoped = napi_open_callback_scope(env, resource, async_context_, &scope) == napi_ok;
+
   epoll_event events[kBatch];
-  for (;;) {
-    const int n = epoll_wait(epfd_, events, kBatch, -1);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // EBADF/EINVAL: the engine is broken beyond repair; operations then never complete
+  for (int round = 0; round < kMaxRounds && !tearing_down_; round++) {
+    const int n = epoll_wait(epfd_, events, kBatch, 0);
+    if (n <= 0) break;  // EINTR included: the set stays readable and libuv calls again
+    bool kicked = false;
+    for (int i = 0; i < n; i++) {
+      if (events[i].data.u64 == kKickToken) kicked = true;
+      else Handle(events[i].data.u64, events[i].events);
     }
-    bool quit = false;
-    bool wake = false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      const bool was_empty = ready_.empty();
-      for (int i = 0; i < n; i++) {
-        if (events[i].data.u64 == kQuitToken) {
-          quit = true;
-          continue;
-        }
-        ready_.push_back({events[i].data.u64, events[i].events});
-      }
-      wake = was_empty && !ready_.empty();
-    }
-    // One wake-up per batch: the JS thread takes everything queued so far when it runs.
-    if (wake && !quit) napi_call_threadsafe_function(wake_, nullptr, napi_tsfn_nonblocking);
-    if (quit) return;
+    if (kicked) TakeKicks();  // after the events of the same batch, as Kick() promises
+    if (n < kBatch) break;
   }
+
+  if (scoped) napi_close_callback_scope(env, scope);
+  napi_close_handle_scope(env, outer);
 }
 
-void EpollEngine::OnWake(napi_env env, napi_value, void* context, void*) {
-  if (env == nullptr) return;  // the threadsafe function is being torn down
-  auto* self = static_cast<EpollEngine*>(context);
-  if (self->tearing_down_) return;
-  self->DispatchReady(env);
+void EpollEngine::TakeKicks() {
+  uint64_t count;
+  while (read(kick_fd_, &count, sizeof count) < 0 && errno == EINTR) {
+  }
+  kick_signalled_ = false;
+  kicks_handling_.swap(kicks_);  // kicks queued while these run wait for the next dispatch
+  for (uint64_t token : kicks_handling_) Handle(token, 0);
+  kicks_handling_.clear();
 }
 
-void EpollEngine::DispatchReady(napi_env env) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    handling_.swap(ready_);
+void EpollEngine::Handle(uint64_t token, uint32_t events) {
+  if (tearing_down_) return;
+  // Looked up per event, not once per batch: a handler may close other sockets (or itself).
+  auto it = handles_.find(token);
+  if (it == handles_.end()) return;  // closed since the event was queued
+  EpollHandle* h = it->second;
+  h->Retain();
+  napi_handle_scope scope;
+  napi_open_handle_scope(env_, &scope);
+  try {
+    h->OnReady(env_, events);
+  } catch (const std::exception&) {
+    // The shared code calls into JS through node-addon-api, which reports a failed call as a C++
+    // exception (the error factory or a constructor failing while a worker terminates). It must not
+    // unwind into libuv; what it interrupted is cleaned up at teardown.
   }
-  for (const Ready& r : handling_) {
-    // Looked up per event, not once per batch: a handler may close other sockets (or itself).
-    auto it = handles_.find(r.token);
-    if (it == handles_.end()) continue;  // closed since the poller saw it
-    EpollHandle* h = it->second;
-    h->Retain();
-    try {
-      h->OnReady(env, r.events);
-    } catch (const std::exception&) {
-      // The shared code calls into JS through node-addon-api, which reports a failed call as a C++
-      // exception (the error factory or a constructor failing while a worker terminates). It must not
-      // unwind into Node's C callback; what it interrupted is cleaned up at teardown.
-    }
-    h->Release();
+  bool pending = false;
+  if (napi_is_exception_pending(env_, &pending) == napi_ok && pending) {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env_, &ignored);  // same cases; the next handler must start clean
   }
-  handling_.clear();
-}
-
-void EpollEngine::Shutdown(napi_env env) {
-  if (!started_ || tearing_down_) return;
-  tearing_down_ = true;
-  // Every socket closes its fd and queues itself in teardown_; nothing is freed while the list is walked.
-  CloseAllSockets();
-  StopPoller();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ready_.clear();  // readiness of sockets that are closed now
-  }
-  std::vector<EpollHandle*> handles;
-  handles.swap(teardown_);
-  for (EpollHandle* h : handles) {
-    h->AbortPending(env);
-    h->Release();  // may delete h
-  }
-  napi_release_threadsafe_function(wake_, napi_tsfn_abort);
-  wake_ = nullptr;
+  napi_close_handle_scope(env_, scope);
+  h->Release();
 }
 
 }  // namespace iocpnet
