@@ -33,6 +33,11 @@ if [ -f build/linux-x64/Release/iocp_net.node ]; then
   rc=$?
   cat "$out"
   count "$out" $rc
+  # The same suite again against an AddressSanitizer build: buffer and operation lifetimes.
+  bash scripts/test-asan.sh >"$out" 2>&1
+  rc=$?
+  cat "$out"
+  count "$out" $rc
 fi
 rm -f "$out"
 
