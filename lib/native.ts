@@ -7,7 +7,9 @@ export type AddressTriple = [address: string, port: number, family: 'IPv4' | 'IP
 export interface NativeTcpSocket {
   connect(address: string, port: number, localAddress: string | undefined, localPort: number | undefined): Promise<void>;
   read(buffers: Uint8Array | Uint8Array[]): Promise<number>;
-  write(buffers: Uint8Array | Uint8Array[], id: number): Promise<void>;
+  readChunk(maxBytes: number): Promise<Buffer | null>;
+  /** undefined when the OS took every byte at once (no operation, no promise needed). */
+  write(buffers: Uint8Array | Uint8Array[], id: number): Promise<void> | undefined;
   shutdown(): Promise<void>;
   close(): Promise<void>;
   cancelRead(): void;

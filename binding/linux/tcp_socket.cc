@@ -38,10 +38,25 @@ bool WouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 
 }  // namespace
 
+// Reads into the caller's buffers, or, with chunk_max > 0 and no buffers, into the engine's scratch
+// buffer, to be copied into a fresh Buffer: such a read pins nothing while it waits.
 struct TcpSocket::ReadOp : Op {
-  ReadOp(Engine* e, BufferList&& b) : Op(e, "read"), bufs(std::move(b)) { AppendIovecs(bufs, &iov); }
+  ReadOp(Engine* e, BufferList&& b, size_t chunk) : Op(e, "read"), bufs(std::move(b)), chunk_max(chunk) {
+    if (chunk_max > 0) {
+      iov.push_back(iovec{e->read_scratch(), std::min(chunk_max, Engine::kReadScratchSize)});
+    } else {
+      AppendIovecs(bufs, &iov);
+    }
+    for (size_t i = 0; i < iov.size() && i < kMaxIov; i++) capacity += iov[i].iov_len;
+  }
+  void Complete(napi_env env, int64_t got) {
+    if (chunk_max > 0) ResolveChunk(env, static_cast<const char*>(iov[0].iov_base), static_cast<size_t>(got));
+    else ResolveNumber(env, static_cast<double>(got));
+  }
   BufferList bufs;
+  size_t chunk_max;
   std::vector<iovec> iov;
+  size_t capacity = 0;  // what one readv can take
 };
 
 struct TcpSocket::WriteOp : Op {
@@ -144,6 +159,7 @@ SysError TcpSocket::FailureOf(const Op* op, const SysError& os) const {
 void TcpSocket::OnReady(napi_env env, uint32_t events) {
   if (fd_ < 0) return;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) readable_ = true;
+  if (events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP)) read_end_seen_ = true;
   if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) writable_ = true;
   if (connect_ != nullptr) ContinueConnect(env);
   if (read_ != nullptr && fd_ >= 0) ContinueRead(env);
@@ -238,6 +254,10 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
     const ssize_t r = ::readv(fd_, op->iov.data(), n);
     if (r >= 0) {
       *got = r;
+      // A short read emptied the receive queue (as libuv's UV_HANDLE_READ_PARTIAL): data that arrives
+      // later raises a new edge, so the next read waits for it instead of paying a readv that returns
+      // EAGAIN. Not once FIN/reset/error was reported: those raise no further edge, and EOF stays readable.
+      if (r > 0 && static_cast<size_t>(r) < op->capacity && !read_end_seen_) readable_ = false;
       return SysError::Ok();
     }
     if (errno == EINTR) continue;
@@ -250,8 +270,8 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
   }
 }
 
-napi_value TcpSocket::Read(napi_env env, BufferList&& bufs) {
-  auto* op = new ReadOp(engine_, std::move(bufs));
+napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
+  auto* op = new ReadOp(engine_, std::move(bufs), chunk_max);
   napi_value promise = op->Begin(env);
   SysError early;
   if (read_ != nullptr) early = SysError::Of(kErrInvalidState);
@@ -266,7 +286,7 @@ napi_value TcpSocket::Read(napi_env env, BufferList&& bufs) {
     int64_t got = -1;
     const SysError e = TryRecv(op, &got);
     if (!e.ok() || got >= 0) {
-      if (e.ok()) op->ResolveNumber(env, static_cast<double>(got));
+      if (e.ok()) op->Complete(env, got);
       else op->Reject(env, e);
       delete op;
       return promise;
@@ -288,7 +308,7 @@ void TcpSocket::ContinueRead(napi_env env) {
   read_ = nullptr;
   if (!e.ok()) op->Reject(env, e);
   else if (got < 0) op->Reject(env, SysError::Of(kErrCancelled));
-  else op->ResolveNumber(env, static_cast<double>(got));
+  else op->Complete(env, got);
   op->ReleasePins(env);
   delete op;
   OpReturned(env);
@@ -303,46 +323,73 @@ void TcpSocket::CancelRead() {
 // ---------------------------------------------------------------------------------------------------------
 // Writes
 
-SysError TcpSocket::SendSome(WriteOp* op) {
-  while (op->remaining > 0) {
-    msghdr msg{};
-    msg.msg_iov = op->iov.data() + op->first;
-    msg.msg_iovlen = std::min(op->iov.size() - op->first, kMaxIov);
-    const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);  // EPIPE, not SIGPIPE, when the peer is gone
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (WouldBlock(errno)) {
-        writable_ = false;
-        return SysError::Ok();
-      }
-      return LastError();
+SysError TcpSocket::SendNow(const BufferList& bufs, size_t total, size_t* sent) {
+  *sent = 0;
+  iovec stack_iov[8];
+  std::vector<iovec> heap_iov;
+  iovec* iov = stack_iov;
+  size_t count = 0;
+  if (bufs.size() <= 8) {
+    for (const BufferRef& b : bufs) {
+      if (b.length > 0) stack_iov[count++] = iovec{b.data, b.length};
     }
-    op->Advance(static_cast<size_t>(n));
+  } else {
+    AppendIovecs(bufs, &heap_iov);
+    iov = heap_iov.data();
+    count = std::min(heap_iov.size(), kMaxIov);
   }
-  return SysError::Ok();
+  for (;;) {
+    ssize_t n;
+    if (count == 1) {
+      n = ::send(fd_, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+    } else {
+      msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = count;
+      n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);  // EPIPE, not SIGPIPE, when the peer is gone
+    }
+    if (n >= 0) {
+      *sent = static_cast<size_t>(n);
+      // A short send means the buffer is full: the rest waits for EPOLLOUT rather than a failing retry.
+      if (*sent < total) writable_ = false;
+      return SysError::Ok();
+    }
+    if (errno == EINTR) continue;
+    if (WouldBlock(errno)) {
+      writable_ = false;
+      return SysError::Ok();
+    }
+    return LastError();
+  }
 }
 
 napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
+  size_t total = 0;
+  for (const BufferRef& b : bufs) total += b.length;
+  SysError early;
+  size_t sent = 0;
+  if (fd_ < 0) {
+    early = SysError::Of(kErrSocketClosed);
+  } else if (shut_down_ || pending_shutdown_ != nullptr) {
+    early = SysError::Of("EPIPE");
+  } else if (writes_.empty()) {
+    // Nothing queued ahead: hand everything to the kernel now. A write it takes whole needs neither an
+    // operation object nor a promise: JS receives undefined and returns its shared resolved promise.
+    if (total == 0) return nullptr;
+    if (writable_) {
+      early = SendNow(bufs, total, &sent);
+      if (early.ok() && sent == total) return nullptr;
+    }
+  }
   auto* op = new WriteOp(engine_, bufs);
   napi_value promise = op->Begin(env);
   op->id = id;
-  SysError early;
-  if (fd_ < 0) early = SysError::Of(kErrSocketClosed);
-  else if (shut_down_ || pending_shutdown_ != nullptr) early = SysError::Of("EPIPE");
-  if (early.ok() && writes_.empty() && (writable_ || op->remaining == 0)) {
-    // Nothing queued ahead: hand everything to the kernel now; only a remainder waits.
-    early = SendSome(op);
-    if (early.ok() && op->remaining == 0) {
-      op->ResolveUndefined(env);
-      delete op;
-      return promise;
-    }
-  }
   if (!early.ok()) {
     op->Reject(env, early);
     delete op;
     return promise;
   }
+  op->Advance(sent);  // only the remainder waits
   op->PinAll(env, bufs);
   writes_.push_back(op);
   OpHandedToOs(env);

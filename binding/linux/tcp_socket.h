@@ -25,7 +25,9 @@ class TcpSocket : public EpollHandle {
   int family() const { return af_; }
 
   napi_value Connect(napi_env env, const SockAddr& remote, const SockAddr* local);
-  napi_value Read(napi_env env, BufferList&& bufs);
+  // With no buffers and chunk_max > 0: a chunk read, resolving with a new Buffer (null at end of stream).
+  napi_value Read(napi_env env, BufferList&& bufs, size_t chunk_max);
+  // Returns the write's promise, or nullptr when the kernel took every byte at once (JS: undefined).
   napi_value Write(napi_env env, BufferList&& bufs, uint32_t id);
   napi_value Shutdown(napi_env env);
   napi_value Close(napi_env env);
@@ -64,7 +66,8 @@ class TcpSocket : public EpollHandle {
   SysError TryRecv(ReadOp* op, int64_t* got);  // got = -1 when nothing is there yet
   void ContinueRead(napi_env env);
 
-  SysError SendSome(WriteOp* op);  // one op alone, until done or EAGAIN
+  // The whole list at once, nothing queued ahead: *sent is what the kernel took (0 on EAGAIN).
+  SysError SendNow(const BufferList& bufs, size_t total, size_t* sent);
   void Flush(napi_env env);        // the queue, gathered, until empty or EAGAIN
   void FinishWrite(napi_env env, WriteOp* op, const SysError& err);
   void FailQueuedWrites(napi_env env, const SysError& err);
@@ -72,7 +75,8 @@ class TcpSocket : public EpollHandle {
 
   int fd_;
   int af_;
-  bool readable_ = true;  // cleared by EAGAIN, set by an epoll event: no syscall that is sure to fail
+  bool readable_ = true;  // cleared by EAGAIN or a short read, set by an epoll event: no syscall sure to fail
+  bool read_end_seen_ = false;  // FIN, reset or error reported: a short read no longer means "drained"
   bool writable_ = true;
   Op* connect_ = nullptr;
   ReadOp* read_ = nullptr;
