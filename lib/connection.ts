@@ -6,9 +6,19 @@ import { asBytes, checkBoolean, checkNumber, checkOpOptions, isBufferView, type 
 
 export type WriteData = string | ArrayBufferView | readonly ArrayBufferView[];
 
+export interface ReadChunkOptions extends OpOptions {
+  /** Largest chunk to return, in bytes (default 65536). */
+  maxBytes?: number;
+}
+
+const DEFAULT_CHUNK = 64 * 1024;
+
 export interface SocketAddress { address: string; port: number; family: 'IPv4' | 'IPv6' }
 
-export class Connection implements AsyncDisposable {
+/** What a write that completed at once returns: one shared, already resolved promise, no allocation. */
+const WRITTEN: Promise<void> = Promise.resolve();
+
+export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
   readonly localAddress: string;
   readonly localPort: number;
   readonly remoteAddress: string;
@@ -46,9 +56,35 @@ export class Connection implements AsyncDisposable {
   }
 
   #read(target: Uint8Array | Uint8Array[], options: OpOptions | undefined): Promise<number> {
-    if (options !== undefined) options = checkOpOptions(options);
+    if (options === undefined) return this.#h.read(target);  // the hot path: no closures, no scope
+    options = checkOpOptions(options);
     return cancellable(options, () => this.#h.read(target), () => this.#h.cancelRead(),
       { syscall: 'read', address: this.remoteAddress, port: this.remotePort });
+  }
+
+  /** Reads whatever arrives next into a new Buffer (at most `maxBytes`); resolves with null at end of stream.
+   *  While it waits, no buffer is pinned: the seeds' zero-byte read, so idle connections cost no buffer memory. */
+  readChunk(options?: ReadChunkOptions): Promise<Buffer | null> {
+    let max = DEFAULT_CHUNK;
+    if (options !== undefined) {
+      options = checkOpOptions(options) as ReadChunkOptions;
+      if (options.maxBytes !== undefined) max = checkNumber('options.maxBytes', options.maxBytes, 1, 2 ** 31 - 1, true);
+      if (options.signal !== undefined || options.timeout !== undefined) {
+        return cancellable(options, () => this.#h.readChunk(max), () => this.#h.cancelRead(),
+          { syscall: 'read', address: this.remoteAddress, port: this.remotePort });
+      }
+    }
+    return this.#h.readChunk(max);
+  }
+
+  /** Iterates over the incoming data as Buffers until the peer ends the stream. Leaving the loop early
+   *  leaves the connection open; close it (or use `await using`) when done. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
+    for (;;) {
+      const chunk = await this.readChunk();
+      if (chunk === null) return;
+      yield chunk;
+    }
   }
 
   /** Writes a string (UTF-8), a buffer, or several buffers gathered in one operation. Resolves when every byte
@@ -59,10 +95,10 @@ export class Connection implements AsyncDisposable {
     else if (isBufferView(data)) payload = asBytes(data);
     else if (Array.isArray(data) && data.every(isBufferView)) payload = data.map(asBytes);
     else throw invalidArgType('data', 'of type string or an instance of Buffer, TypedArray, DataView, or an array of them', data);
-    if (options === undefined) return this.#h.write(payload, 0);
+    if (options === undefined) return this.#h.write(payload, 0) ?? WRITTEN;
     options = checkOpOptions(options);
     const id = ++this.#writeIds;
-    return cancellable(options, () => this.#h.write(payload, id), () => this.#h.cancelWrite(id),
+    return cancellable(options, () => this.#h.write(payload, id) ?? WRITTEN, () => this.#h.cancelWrite(id),
       { syscall: 'write', address: this.remoteAddress, port: this.remotePort });
   }
 

@@ -7,6 +7,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <memory>
 
 #include "sys_error.h"
 
@@ -51,6 +52,14 @@ class Engine {
 
   EngineStats Stats() const;
 
+  // Where a chunk read (one without caller buffers) receives before its bytes are copied into a fresh
+  // Buffer. One per engine: reads complete on the JS thread one at a time, and the copy is taken at once.
+  static constexpr size_t kReadScratchSize = 64 * 1024;
+  char* read_scratch() {
+    if (!read_scratch_) read_scratch_.reset(new char[kReadScratchSize]);
+    return read_scratch_.get();
+  }
+
  protected:
   Engine() = default;
   // Backend: hold the event loop open (true) or let it exit (false).
@@ -67,6 +76,7 @@ class Engine {
   int64_t keep_alive_ops_ = 0;
   int64_t ops_in_flight_ = 0;
   int64_t socket_count_ = 0;
+  std::unique_ptr<char[]> read_scratch_;
 };
 
 }  // namespace iocpnet

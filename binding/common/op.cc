@@ -48,6 +48,22 @@ void Op::ResolveUndefined(napi_env env) {
   Resolve(env, v);
 }
 
+void Op::ResolveChunk(napi_env env, const char* data, size_t n) {
+  if (deferred_ == nullptr || engine_->tearing_down()) return;
+  napi_value v;
+  if (n == 0) {
+    napi_get_null(env, &v);
+  } else if (napi_create_buffer_copy(env, n, data, nullptr, &v) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) napi_get_and_clear_last_exception(env, &v);
+    else napi_create_string_utf8(env, "cannot allocate a Buffer for the data read", NAPI_AUTO_LENGTH, &v);
+    RejectWith(env, v);
+    return;
+  }
+  Resolve(env, v);
+}
+
 void Op::Reject(napi_env env, const SysError& err) {
   if (deferred_ == nullptr || engine_->tearing_down()) {
     deferred_ = nullptr;

@@ -47,6 +47,8 @@ class Op {
   void Resolve(napi_env env, napi_value value);
   void ResolveNumber(napi_env env, double value);
   void ResolveUndefined(napi_env env);
+  // A chunk read's result: a new Buffer holding a copy of `n` bytes, or null for n == 0 (end of stream).
+  void ResolveChunk(napi_env env, const char* data, size_t n);
   void Reject(napi_env env, const SysError& err);
   void RejectWith(napi_env env, napi_value error);
 

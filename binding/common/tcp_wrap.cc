@@ -41,6 +41,7 @@ void TcpSocketWrap::Init(Napi::Env env, Napi::Object exports, Addon* addon) {
                                     {
                                         InstanceMethod("connect", &TcpSocketWrap::Connect),
                                         InstanceMethod("read", &TcpSocketWrap::Read),
+                                        InstanceMethod("readChunk", &TcpSocketWrap::ReadChunk),
                                         InstanceMethod("write", &TcpSocketWrap::Write),
                                         InstanceMethod("shutdown", &TcpSocketWrap::Shutdown),
                                         InstanceMethod("close", &TcpSocketWrap::Close),
@@ -121,7 +122,16 @@ Napi::Value TcpSocketWrap::Read(const Napi::CallbackInfo& info) {
   if (!ParseBufferList(env, info[0], &bufs)) throw env.GetAndClearPendingException();
   TcpSocket* s = Live(env);
   if (s == nullptr) return Rejected(env, SysError::Of(kErrSocketClosed), "read");
-  return Napi::Value(env, s->Read(env, std::move(bufs)));
+  return Napi::Value(env, s->Read(env, std::move(bufs), 0));
+}
+
+Napi::Value TcpSocketWrap::ReadChunk(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double max = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+  if (!(max >= 1)) throw Napi::RangeError::New(env, "readChunk: maxBytes must be >= 1");
+  TcpSocket* s = Live(env);
+  if (s == nullptr) return Rejected(env, SysError::Of(kErrSocketClosed), "read");
+  return Napi::Value(env, s->Read(env, BufferList(), static_cast<size_t>(max)));
 }
 
 Napi::Value TcpSocketWrap::Write(const Napi::CallbackInfo& info) {

@@ -24,6 +24,7 @@ class TcpSocketWrap : public Napi::ObjectWrap<TcpSocketWrap> {
   TcpSocket* Live(const Napi::Env& env);
   Napi::Value Connect(const Napi::CallbackInfo& info);
   Napi::Value Read(const Napi::CallbackInfo& info);
+  Napi::Value ReadChunk(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);

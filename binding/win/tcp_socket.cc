@@ -55,12 +55,26 @@ struct TcpSocket::ConnectOp : IocpOp {
   TcpSocket* sock;
 };
 
+// Reads into the caller's buffers, or, with chunk_max > 0 and no buffers, into the engine's scratch
+// buffer, to be copied into a fresh Buffer. Either way the kernel holds no buffer while the zero-byte
+// receive waits; the non-blocking receive that follows is synchronous.
 struct TcpSocket::ReadOp : IocpOp {
-  ReadOp(TcpSocket* s, BufferList&& b) : IocpOp(s->engine(), "read", &TcpSocket::OnZeroRead), sock(s) {
-    AppendWsaBufs(b, &wsabufs);
+  ReadOp(TcpSocket* s, BufferList&& b, size_t chunk)
+      : IocpOp(s->engine(), "read", &TcpSocket::OnZeroRead), sock(s), chunk_max(chunk) {
+    if (chunk_max > 0) {
+      const size_t n = chunk_max < Engine::kReadScratchSize ? chunk_max : Engine::kReadScratchSize;
+      wsabufs.push_back(WSABUF{static_cast<ULONG>(n), s->engine()->read_scratch()});
+    } else {
+      AppendWsaBufs(b, &wsabufs);
+    }
     bufs = std::move(b);
   }
+  void Complete(napi_env env, int64_t got) {
+    if (chunk_max > 0) ResolveChunk(env, wsabufs[0].buf, static_cast<size_t>(got));
+    else ResolveNumber(env, static_cast<double>(got));
+  }
   TcpSocket* sock;
+  size_t chunk_max;
   BufferList bufs;
   std::vector<WSABUF> wsabufs;
 };
@@ -242,8 +256,8 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
   return ReadError(MapOsError(e));
 }
 
-napi_value TcpSocket::Read(napi_env env, BufferList&& bufs) {
-  auto* op = new ReadOp(this, std::move(bufs));
+napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
+  auto* op = new ReadOp(this, std::move(bufs), chunk_max);
   napi_value promise = op->Begin(env);
   if (read_ != nullptr) {
     op->Reject(env, SysError::Of(kErrInvalidState));
@@ -254,7 +268,7 @@ napi_value TcpSocket::Read(napi_env env, BufferList&& bufs) {
   int64_t got = -1;
   SysError e = TryRecv(op, &got);
   if (!e.ok() || got >= 0) {
-    if (e.ok()) op->ResolveNumber(env, static_cast<double>(got));
+    if (e.ok()) op->Complete(env, got);
     else op->Reject(env, e);
     delete op;
     return promise;
@@ -306,7 +320,7 @@ void TcpSocket::OnZeroRead(IocpOp* base, napi_env env) {
   self->read_ = nullptr;
   if (!e.ok()) op->Reject(env, e);
   else if (got < 0) op->Reject(env, SysError::Of(kErrCancelled));
-  else op->ResolveNumber(env, static_cast<double>(got));  // data wins over a late cancel: nothing is lost
+  else op->Complete(env, got);  // data wins over a late cancel: nothing is lost
   op->ReleasePins(env);
   delete op;
   self->Release();

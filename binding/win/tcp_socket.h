@@ -26,7 +26,8 @@ class TcpSocket : public SocketBase {
   }
 
   napi_value Connect(napi_env env, const SockAddr& remote, const SockAddr* local);
-  napi_value Read(napi_env env, BufferList&& bufs);
+  // With no buffers and chunk_max > 0: a chunk read, resolving with a new Buffer (null at end of stream).
+  napi_value Read(napi_env env, BufferList&& bufs, size_t chunk_max);
   napi_value Write(napi_env env, BufferList&& bufs, uint32_t id);
   napi_value Shutdown(napi_env env);
   napi_value Close(napi_env env);
