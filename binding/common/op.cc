@@ -13,17 +13,21 @@ napi_value Op::Begin(napi_env env) {
 
 void Op::Pin(napi_env env, napi_value buffer) {
   napi_ref ref = nullptr;
-  if (napi_create_reference(env, buffer, 1, &ref) == napi_ok) pins_.push_back(ref);
+  if (napi_create_reference(env, buffer, 1, &ref) != napi_ok) return;
+  if (pin_ == nullptr) pin_ = ref;
+  else more_pins_.push_back(ref);
 }
 
 void Op::PinAll(napi_env env, const BufferList& bufs) {
-  pins_.reserve(pins_.size() + bufs.size());
+  if (bufs.size() > 1) more_pins_.reserve(more_pins_.size() + bufs.size() - 1);
   for (const BufferRef& b : bufs) Pin(env, b.owner);
 }
 
 void Op::ReleasePins(napi_env env) {
-  for (napi_ref ref : pins_) napi_delete_reference(env, ref);
-  pins_.clear();
+  if (pin_ != nullptr) napi_delete_reference(env, pin_);
+  pin_ = nullptr;
+  for (napi_ref ref : more_pins_) napi_delete_reference(env, ref);
+  more_pins_.clear();
 }
 
 void Op::Resolve(napi_env env, napi_value value) {

@@ -69,7 +69,8 @@ class Op {
   Engine* engine_;
   const char* syscall_;
   napi_deferred deferred_ = nullptr;
-  std::vector<napi_ref> pins_;
+  napi_ref pin_ = nullptr;             // the usual single buffer, without a vector allocation
+  std::vector<napi_ref> more_pins_;
   std::string err_address_;
   int err_port_ = -1;
 };

@@ -246,8 +246,7 @@ void EpollEngine::Handle(uint64_t token, uint32_t events) {
   if (it == handles_.end()) return;  // closed since the event was queued
   EpollHandle* h = it->second;
   h->Retain();
-  napi_handle_scope scope;
-  napi_open_handle_scope(env_, &scope);
+  // No handle scope of its own: opening one allocates, and the batch's scope bounds what a batch holds.
   try {
     h->OnReady(env_, events);
   } catch (const std::exception&) {
@@ -260,7 +259,6 @@ void EpollEngine::Handle(uint64_t token, uint32_t events) {
     napi_value ignored;
     napi_get_and_clear_last_exception(env_, &ignored);  // same cases; the next handler must start clean
   }
-  napi_close_handle_scope(env_, scope);
   h->Release();
 }
 
