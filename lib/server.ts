@@ -19,9 +19,10 @@ export interface ListenOptions {
   /** For IPv6 hosts: accept IPv6 only (default false: IPv4 clients too). */
   ipv6Only?: boolean;
   /** Windows SO_EXCLUSIVEADDRUSE: no other socket may bind the port. Default true on Windows unless
-   *  reuseAddress is set; ignored on Linux. */
+   *  reuseAddress is set. A no-op on Linux, which never lets another socket take a listening port. */
   exclusiveAddressUse?: boolean;
-  /** SO_REUSEADDR. */
+  /** SO_REUSEADDR. Default false on Windows (where it would let another socket steal the port), true on
+   *  Linux (where it only allows binding over connections left in TIME_WAIT, as net does). */
   reuseAddress?: boolean;
   /** Accept operations kept posted (AcceptEx on Windows); default 32. */
   acceptDepth?: number;
@@ -162,9 +163,12 @@ export function listen(options?: ListenOptions): Promise<Server> {
   const port = o.port === undefined ? 0 : checkPort('options.port', o.port, true);
   const backlog = o.backlog === undefined ? -1 : checkNumber('options.backlog', o.backlog, 1, 2 ** 31 - 1, true);
   const ipv6Only = checkBoolean('options.ipv6Only', o.ipv6Only) ?? false;
-  const reuseAddress = checkBoolean('options.reuseAddress', o.reuseAddress) ?? false;
+  const reuseGiven = checkBoolean('options.reuseAddress', o.reuseAddress);
   let exclusive = checkBoolean('options.exclusiveAddressUse', o.exclusiveAddressUse);
-  if (exclusive && reuseAddress) throw incompatibleOptions('exclusiveAddressUse', 'reuseAddress');
+  if (exclusive && reuseGiven) throw incompatibleOptions('exclusiveAddressUse', 'reuseAddress');
+  // Linux: SO_REUSEADDR unless refused, as libuv (and so net) always sets it. There it only lets a restarted
+  // server bind over its old connections in TIME_WAIT; two listeners never share a port without SO_REUSEPORT.
+  const reuseAddress = reuseGiven ?? (process.platform !== 'win32' && !exclusive);
   exclusive ??= process.platform === 'win32' && !reuseAddress;
   const depth = o.acceptDepth === undefined ? 32 : checkNumber('options.acceptDepth', o.acceptDepth, 1, 4096, true);
 

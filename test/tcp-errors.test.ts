@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { connect, listen } from '../lib';
-import { assertSystemError, connectedPair, readExactly } from './helpers';
+import { assertSystemError, connectedPair, platformIt, readExactly, sleep } from './helpers';
 
 /** A port nothing listens on: bound by a server that is then closed. */
 async function deadPort(): Promise<number> {
@@ -104,5 +104,28 @@ describe('TCP errors', () => {
     client.setNoDelay(false).setKeepAlive(false).setReceiveBufferSize(128 * 1024).setSendBufferSize(128 * 1024);
     peer.setKeepAlive(true, 1000);
     await Promise.all([client.close(), peer.close(), server.close()]);
+  });
+
+  platformIt('linux', 'a restarted server binds over its old connections in TIME_WAIT (SO_REUSEADDR by default, as net)', async () => {
+    // The server closes first, so its end of the connection waits in TIME_WAIT on the listening port.
+    const { server, client, peer } = await connectedPair();
+    const { port } = server.address();
+    await peer.close();
+    assert.equal(await client.read(Buffer.alloc(8)), 0);
+    await client.close();
+    await server.close();
+    await sleep(20);
+    await assert.rejects(listen({ host: '127.0.0.1', port, reuseAddress: false }), (err: unknown) => {
+      assertSystemError(err, 'EADDRINUSE', 'bind');
+      return true;
+    });
+    const again = await listen({ host: '127.0.0.1', port });
+    assert.equal(again.address().port, port);
+    // A second live listener on the port is still refused: SO_REUSEADDR does not share listening ports on Linux.
+    await assert.rejects(listen({ host: '127.0.0.1', port }), (err: unknown) => {
+      assertSystemError(err, 'EADDRINUSE', 'bind');
+      return true;
+    });
+    await again.close();
   });
 });
