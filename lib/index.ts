@@ -4,6 +4,13 @@ export { Connection, type ReadChunkOptions, type SocketAddress, type WriteData }
 export { AbortError, type SystemError } from './errors';
 export { listen, Server, type ListenOptions } from './server';
 export type { OpOptions } from './validate';
+export {
+  Resolver, lookup, createLookup, dnsStats, type ResolverOptions, type ResolveOptions, type LookupAddress,
+  type LookupFunction, type LookupOptions, type LookupOrder, type LookupSetup, type DnsStats, type CacheOptions,
+  type DatagramSocket, type DatagramSocketFactory, type RecvResult, type ServerAddress, type DnsError,
+  typeName, rcodeName, type DnsMessage, type DnsRecord, type DnsQuestion, type RecordData,
+  type AnyRecord, type CaaRecord, type MxRecord, type NaptrRecord, type RecordWithTtl, type SoaRecord, type SrvRecord,
+} from './dns';
 
 import { makeSystemError } from './errors';
 import { native } from './native';

@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 source scripts/wine-env.sh
 set +e
+# The DNS suites' fixture server (node.exe under Wine cannot start it): IOCP_NET_TEST_DNS=127.0.0.1:PORT.
+source scripts/dns-fixture.sh
+dns_fixture_start || echo "test-all: the DNS fixture server did not start; the DNS suites will fail"
+trap dns_fixture_stop EXIT
 
 passed=0 failed=0 pending=0 status=0
 count() {  # adds the counts of one mocha spec-reporter output; a suite that ran nothing counts as a failure

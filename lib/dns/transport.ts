@@ -1,0 +1,548 @@
+// The resolver's network side: connected UDP sockets per server, retransmission, answer checking, and the
+// switch to TCP for truncated answers.
+//
+// Sockets. Each server has one current connected UDP socket ("channel"). After `udpMaxQueries` queries it is
+// retired (it stays open only until its outstanding queries end) and the next query opens a new one, so the
+// source port keeps changing, as c-ares' udp_max_queries does. An idle socket closes after `idleTimeout`.
+// A socket reads only while it has queries outstanding: the pending recv() is aborted when the last one ends.
+//
+// Answers. Query IDs are random (crypto.randomFillSync), unique among a socket's outstanding queries. A
+// datagram is accepted only if it comes from the server the socket is connected to, carries the ID of a
+// query outstanding on that socket, is a response that parses, and repeats the question (name compared
+// without regard to ASCII case, type and class exact). Everything else is dropped and counted (stats.ts);
+// the query goes on waiting for the real answer.
+//
+// Retransmission, as nginx's resolver does it: the first try goes to the first server (or the next in turn
+// with `rotate`), and every `timeout` ms without an answer the query is sent again to the next server in the
+// list. It gives up after `tries` tries per server (so tries × servers sends; tries and timeout mean what
+// they mean for dns.promises.Resolver) or after `totalTimeout` ms in all (nginx's resolver_timeout, default
+// 30 s), whichever comes first. An answer to any earlier try of the same query is still accepted. A try that
+// fails at once (ICMP port unreachable, SERVFAIL, REFUSED, NOTIMP) moves to the next server without waiting.
+// A FORMERR to a query with EDNS0 from a server that does not echo an OPT record is repeated to the same
+// server without EDNS0, and that server is asked without it from then on. A truncated answer (TC) is asked
+// again over TCP (tcp.ts) from the same server; UDP retransmission pauses meanwhile.
+import { randomFillSync } from 'node:crypto';
+import * as net from 'node:net';
+import type { ServerAddress } from './config';
+import {
+  CLASS_IN, RCODE, TYPE, encodeQuery, parseMessage, sameName, type DnsMessage, type QueryType,
+} from './codec';
+import { dgramSocketFactory } from './dgram-transport';
+import { QueryFailure, type DnsErrorCode } from './errors';
+import type { Counters } from './stats';
+import { tcpExchange } from './tcp';
+
+export interface RecvResult { bytes: number; address: string; port: number; family: string; truncated: boolean }
+
+/** A UDP socket connected to one DNS server (the shape of the addon's planned createUdpSocket after connect). */
+export interface DatagramSocket {
+  send(data: Uint8Array | Uint8Array[], opts?: { signal?: AbortSignal }): Promise<void>;
+  recv(buf: Uint8Array, opts?: { signal?: AbortSignal; timeout?: number }): Promise<RecvResult>;
+  close(): Promise<void>;
+}
+
+/** Opens a new connected UDP socket (on a new ephemeral port) to `server`. */
+export type DatagramSocketFactory = (server: ServerAddress) => Promise<DatagramSocket>;
+
+/** The factory a Resolver uses unless told otherwise. Interim: Node's dgram (dgram-transport.ts), until the
+ *  addon's native UDP socket (createUdpSocket) lands and takes its place here. */
+export const defaultSocketFactory: DatagramSocketFactory = dgramSocketFactory;
+
+export interface TransportOptions {
+  /** ms to wait for an answer before sending again (to the next server). */
+  timeout: number;
+  /** Tries per server. */
+  tries: number;
+  /** ms a query may take in all. */
+  totalTimeout: number;
+  rotate: boolean;
+  /** Queries sent on one socket before it is replaced (0: never). */
+  udpMaxQueries: number;
+  edns: boolean;
+  /** Repeat truncated answers over TCP (default true); when false, a truncated answer is used as it is. */
+  tcp: boolean;
+  socketFactory: DatagramSocketFactory;
+  /** ms an idle socket stays open. */
+  idleTimeout: number;
+}
+
+export interface Question { name: string; type: QueryType }
+
+const RECV_BUFFER = 65536;
+const DONE_IDS_KEPT = 1024;
+
+// Query IDs from a cryptographic source, drawn in batches.
+const idPool = new Uint16Array(256);
+let idPos = idPool.length;
+function randomId(): number {
+  if (idPos >= idPool.length) {
+    randomFillSync(idPool);
+    idPos = 0;
+  }
+  return idPool[idPos++];
+}
+
+const serverKey = (s: ServerAddress): string => `${s.address}|${s.port}`;
+
+function failureCode(err: unknown): DnsErrorCode {
+  const code = (err as { code?: unknown })?.code;
+  if (code === 'ETIMEDOUT') return 'ETIMEOUT';
+  if (code === 'EBADRESP' || code === 'EOF') return code;
+  // Any other socket failure (refused, unreachable, reset) is what c-ares calls ECONNREFUSED.
+  return 'ECONNREFUSED';
+}
+
+interface Attempt { query: Query; id: number; channel: Channel; server: ServerAddress; edns: boolean }
+
+/** One connected UDP socket to one server and the queries outstanding on it. */
+class Channel {
+  readonly server: ServerAddress;
+  readonly pending = new Map<number, Attempt>();
+  sent = 0;
+  retired = false;
+  /** Tries handed this socket (by Transport.acquire) that are not registered yet: it must stay open for them. */
+  #reserved = 0;
+  readonly #transport: Transport;
+  readonly #done = new Set<number>();
+  readonly #source: net.BlockList;
+  #socket: Promise<DatagramSocket> | undefined;
+  #reading = false;
+  #reader: AbortController | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(transport: Transport, server: ServerAddress) {
+    this.#transport = transport;
+    this.server = server;
+    this.#source = new net.BlockList();
+    this.#source.addAddress(server.address.replace(/%.*$/, ''), server.family === 6 ? 'ipv6' : 'ipv4');
+  }
+
+  open(): Promise<DatagramSocket> {
+    if (this.#socket === undefined) {
+      this.#socket = this.#transport.options.socketFactory(this.server);
+      this.#socket.then(() => this.#transport.counters.add('socketsOpened'), () => this.retire());
+    }
+    return this.#socket;
+  }
+
+  /** A fresh random ID not in use on this socket. */
+  allocId(): number {
+    let id = randomId();
+    for (let i = 0; i < 64 && this.pending.has(id); i++) id = randomId();
+    this.#done.delete(id);
+    return id;
+  }
+
+  /** Counts a try that will use this socket (Transport.acquire); register() or release() ends it. */
+  reserve(): void {
+    this.#reserved++;
+    this.sent++;
+  }
+
+  /** A reserved try that will not be sent after all. */
+  release(): void {
+    this.#reserved--;
+    this.#maybeIdle();
+  }
+
+  register(a: Attempt): void {
+    this.#reserved--;
+    this.pending.set(a.id, a);
+    if (this.#idleTimer !== undefined) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = undefined;
+    }
+    if (!this.#reading) void this.#readLoop();
+  }
+
+  /** The attempt's query is over: later answers to it count as late. */
+  abandon(a: Attempt): void {
+    if (this.pending.get(a.id) !== a) return;
+    this.pending.delete(a.id);
+    this.#markDone(a.id);
+    this.#maybeIdle();
+  }
+
+  retire(): void {
+    this.retired = true;
+    this.#transport.forget(this);
+    if (this.pending.size === 0 && this.#reserved === 0) void this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.retired = true;
+    this.#transport.forget(this);
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#reader?.abort();
+    if (this.#socket === undefined) return;   // never opened
+    let sock: DatagramSocket;
+    try {
+      sock = await this.#socket;
+    } catch {
+      return;   // could not be opened
+    }
+    await sock.close().catch(() => undefined);
+    this.#transport.counters.add('socketsClosed');
+  }
+
+  #markDone(id: number): void {
+    this.#done.add(id);
+    if (this.#done.size > DONE_IDS_KEPT) this.#done.delete(this.#done.values().next().value as number);
+  }
+
+  #maybeIdle(): void {
+    if (this.pending.size > 0 || this.#reserved > 0) return;
+    this.#reader?.abort();   // stop reading: nothing is expected
+    if (this.retired) {
+      void this.close();
+    } else if (this.#idleTimer === undefined && !this.#closed) {
+      this.#idleTimer = setTimeout(() => {
+        this.#idleTimer = undefined;
+        if (this.pending.size === 0 && this.#reserved === 0) this.retire();
+      }, this.#transport.options.idleTimeout);
+      this.#idleTimer.unref();
+    }
+  }
+
+  async #readLoop(): Promise<void> {
+    this.#reading = true;
+    const buf = Buffer.allocUnsafe(RECV_BUFFER);
+    try {
+      const sock = await this.open();
+      while (this.pending.size > 0 && !this.#closed) {
+        const ac = new AbortController();
+        this.#reader = ac;
+        let r: RecvResult;
+        try {
+          r = await sock.recv(buf, { signal: ac.signal });
+        } catch (err) {
+          const code = (err as { code?: unknown }).code;
+          if (code === 'ABORT_ERR') continue;   // the loop condition decides
+          if (code === 'ERR_SOCKET_CLOSED' || this.#closed) break;
+          this.#failAll(failureCode(err));
+          break;
+        }
+        this.#handle(Buffer.from(buf.subarray(0, r.bytes)), r);
+      }
+    } catch (err) {
+      this.#failAll(failureCode(err));   // the socket could not be opened
+    } finally {
+      this.#reading = false;
+      this.#reader = undefined;
+    }
+  }
+
+  /** The socket failed (ICMP port unreachable, typically): every query on it moves on, and it is replaced. */
+  #failAll(code: DnsErrorCode): void {
+    const attempts = [...this.pending.values()];
+    this.pending.clear();
+    for (const a of attempts) this.#markDone(a.id);
+    this.retire();
+    for (const a of attempts) a.query.attemptFailed(a, code);
+  }
+
+  #handle(data: Buffer, r: RecvResult): void {
+    const counters = this.#transport.counters;
+    if (r.truncated) return counters.add('droppedTruncated');
+    const family = r.family === 'IPv6' || r.family === '6' || net.isIPv6(r.address) ? 'ipv6' : 'ipv4';
+    if (r.port !== this.server.port || !net.isIP(r.address.replace(/%.*$/, '')) ||
+        !this.#source.check(r.address.replace(/%.*$/, ''), family)) {
+      return counters.add('droppedWrongSource');
+    }
+    if (data.length < 12) return counters.add('droppedMalformed');
+    const id = data.readUInt16BE(0);
+    const a = this.pending.get(id);
+    if (a === undefined) return counters.add(this.#done.has(id) ? 'droppedLate' : 'droppedWrongId');
+    let msg: DnsMessage;
+    try {
+      msg = parseMessage(data);
+    } catch {
+      a.query.sawMalformed = true;
+      return counters.add('droppedMalformed');
+    }
+    if (!msg.qr) return counters.add('droppedMalformed');
+    if (!a.query.asks(msg)) return counters.add('droppedWrongQuestion');
+    this.pending.delete(id);
+    this.#markDone(id);
+    counters.add('accepted');
+    a.query.onAnswer(a, msg);
+    this.#maybeIdle();
+  }
+}
+
+/** One network query (all tries of it). */
+class Query {
+  readonly question: Question;
+  readonly promise: Promise<DnsMessage>;
+  sawMalformed = false;
+  readonly #t: Transport;
+  readonly #servers: ServerAddress[];
+  readonly #maxAttempts: number;
+  readonly #start: number;
+  readonly #deadline: number;
+  readonly #ac = new AbortController();
+  readonly #attempts = new Set<Attempt>();
+  readonly #signal: AbortSignal | undefined;
+  #made = 0;
+  #current: Attempt | undefined;
+  #currentPending = false;   // the newest try has not failed or been answered yet
+  #lastError: DnsErrorCode | undefined;
+  #resendTimer: NodeJS.Timeout | undefined;
+  #budgetTimer: NodeJS.Timeout | undefined;
+  #tcpInFlight = false;
+  #ednsRetried = false;
+  #finished = false;
+  #resolve!: (m: DnsMessage) => void;
+  #reject!: (e: Error) => void;
+  readonly #onAbort = (): void => this.#fail('ECANCELLED');
+
+  constructor(t: Transport, question: Question, servers: ServerAddress[], start: number, signal: AbortSignal | undefined) {
+    this.#t = t;
+    this.question = question;
+    this.#servers = servers;
+    this.#maxAttempts = t.options.tries * servers.length;
+    this.#start = start;
+    this.#deadline = Date.now() + t.options.totalTimeout;
+    this.#signal = signal;
+    this.promise = new Promise((resolve, reject) => { this.#resolve = resolve; this.#reject = reject; });
+  }
+
+  begin(): void {
+    if (this.#signal?.aborted) return this.#fail('ECANCELLED');
+    this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#budgetTimer = setTimeout(() => {
+      if (this.#currentPending || this.#tcpInFlight) this.#lastError = 'ETIMEOUT';
+      this.#fail(this.#finalCode());
+    }, this.#t.options.totalTimeout);
+    this.#next();
+  }
+
+  /** Whether an answer repeats our question. A FORMERR may come without one (RFC 6891 §7). */
+  asks(msg: DnsMessage): boolean {
+    if (msg.questions.length === 0) return msg.rcode === RCODE.FORMERR;
+    if (msg.questions.length !== 1) return false;
+    const q = msg.questions[0];
+    return q.type === TYPE[this.question.type] && q.class === CLASS_IN && sameName(q.name, this.question.name);
+  }
+
+  /** Why the query failed in the end: the last try's failure; a timeout becomes EBADRESP if the only
+   *  "answers" were malformed. */
+  #finalCode(): DnsErrorCode {
+    const code = this.#lastError ?? 'ETIMEOUT';
+    return code === 'ETIMEOUT' && this.sawMalformed ? 'EBADRESP' : code;
+  }
+
+  /** Sends the next try, or gives up when there is none left. */
+  #next(): void {
+    if (this.#finished) return;
+    if (this.#resendTimer !== undefined) clearTimeout(this.#resendTimer);
+    this.#resendTimer = undefined;
+    if (this.#made >= this.#maxAttempts) return this.#fail(this.#finalCode());
+    const server = this.#servers[(this.#start + this.#made) % this.#servers.length];
+    if (this.#made > 0) this.#t.counters.add('retransmissions');
+    this.#made++;
+    this.#currentPending = true;
+    this.#current = undefined;
+    void this.#send(server, this.#t.useEdns(server), true);
+    this.#resendTimer = setTimeout(() => {
+      this.#resendTimer = undefined;
+      if (this.#currentPending) this.#lastError = 'ETIMEOUT';
+      this.#next();
+    }, Math.max(0, Math.min(this.#t.options.timeout, this.#deadline - Date.now())));
+  }
+
+  async #send(server: ServerAddress, edns: boolean, isCurrent: boolean): Promise<void> {
+    const ch = this.#t.acquire(server);
+    const id = ch.allocId();
+    const a: Attempt = { query: this, id, channel: ch, server, edns };
+    if (isCurrent) this.#current = a;
+    let sock: DatagramSocket;
+    try {
+      sock = await ch.open();
+    } catch (err) {
+      ch.release();
+      return this.attemptFailed(a, failureCode(err));
+    }
+    if (this.#finished) return ch.release();
+    this.#attempts.add(a);
+    ch.register(a);
+    try {
+      await sock.send(encodeQuery(id, this.question.name, this.question.type, edns));
+      this.#t.counters.add('udpSent');
+    } catch (err) {
+      ch.abandon(a);
+      ch.retire();
+      this.attemptFailed(a, failureCode(err));
+    }
+  }
+
+  /** A try failed without an answer worth waiting for: record why; if it was the newest, move on now. */
+  attemptFailed(a: Attempt, code: DnsErrorCode): void {
+    this.#attempts.delete(a);
+    if (this.#finished) return;
+    this.#lastError = code;
+    if (a === this.#current && this.#currentPending && !this.#tcpInFlight) {
+      this.#currentPending = false;
+      this.#next();
+    }
+  }
+
+  onAnswer(a: Attempt, msg: DnsMessage): void {
+    this.#attempts.delete(a);
+    if (this.#finished) return;
+    if (msg.tc && this.#t.options.tcp) {
+      if (!this.#tcpInFlight) void this.#overTcp(a.server);
+      return;
+    }
+    this.#handleAnswer(a, msg);
+  }
+
+  #handleAnswer(a: Attempt | undefined, msg: DnsMessage, server = a?.server): void {
+    if (msg.rcode === RCODE.FORMERR && a?.edns && msg.edns === undefined && !this.#ednsRetried && server) {
+      // The server does not know EDNS0: ask it again without, now, and remember.
+      this.#ednsRetried = true;
+      this.#t.noEdns(server);
+      this.#t.counters.add('ednsFallbacks');
+      void this.#send(server, false, a === this.#current);
+      return;
+    }
+    const failed: DnsErrorCode | undefined =
+      msg.rcode === RCODE.SERVFAIL ? 'ESERVFAIL' : msg.rcode === RCODE.REFUSED ? 'EREFUSED'
+        : msg.rcode === RCODE.NOTIMP ? 'ENOTIMP' : msg.rcode === RCODE.FORMERR ? 'EFORMERR' : undefined;
+    if (failed === undefined) return this.#finish(msg);
+    if (a !== undefined) return this.attemptFailed(a, failed);
+    this.#lastError = failed;   // over TCP
+    this.#currentPending = false;
+    this.#next();
+  }
+
+  async #overTcp(server: ServerAddress): Promise<void> {
+    this.#tcpInFlight = true;
+    if (this.#resendTimer !== undefined) clearTimeout(this.#resendTimer);
+    this.#resendTimer = undefined;
+    const counters = this.#t.counters;
+    counters.add('tcpQueries');
+    const id = randomId();
+    const edns = this.#t.useEdns(server);
+    let msg: DnsMessage | undefined;
+    let code: DnsErrorCode = 'EBADRESP';
+    try {
+      const timeout = Math.max(1, Math.min(this.#t.options.timeout, this.#deadline - Date.now()));
+      const raw = await tcpExchange(server, encodeQuery(id, this.question.name, this.question.type, edns),
+        { timeout, signal: this.#ac.signal });
+      const m = parseMessage(raw);
+      if (m.id !== id) counters.add('droppedWrongId');
+      else if (!m.qr) counters.add('droppedMalformed');
+      else if (!this.asks(m)) counters.add('droppedWrongQuestion');
+      else msg = m;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'EBADRESP') {
+        counters.add('droppedMalformed');
+        this.sawMalformed = true;
+      } else {
+        code = failureCode(err);
+      }
+    }
+    this.#tcpInFlight = false;
+    if (this.#finished) return;
+    if (msg !== undefined) {
+      counters.add('accepted');
+      // A truncated answer over TCP is used as it is.
+      return this.#handleAnswer(undefined, msg, server);
+    }
+    counters.add('tcpFailures');
+    this.#lastError = code;
+    this.#currentPending = false;
+    this.#next();
+  }
+
+  #finish(msg: DnsMessage): void {
+    if (this.#end()) this.#resolve(msg);
+  }
+
+  #fail(code: DnsErrorCode): void {
+    if (!this.#end()) return;
+    if (code === 'ETIMEOUT') this.#t.counters.add('timeouts');
+    this.#reject(new QueryFailure(code));
+  }
+
+  #end(): boolean {
+    if (this.#finished) return false;
+    this.#finished = true;
+    if (this.#resendTimer !== undefined) clearTimeout(this.#resendTimer);
+    if (this.#budgetTimer !== undefined) clearTimeout(this.#budgetTimer);
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#ac.abort();
+    for (const a of this.#attempts) a.channel.abandon(a);
+    this.#attempts.clear();
+    return true;
+  }
+}
+
+export class Transport {
+  readonly options: TransportOptions;
+  readonly counters: Counters;
+  readonly #channels = new Map<string, Channel>();
+  readonly #noEdns = new Set<string>();
+  #rotor = 0;
+
+  constructor(options: TransportOptions, counters: Counters) {
+    this.options = options;
+    this.counters = counters;
+  }
+
+  /** Sends `question` to `servers` until one answers. Resolves with the accepted answer (NOERROR, NXDOMAIN or
+   *  an RCODE the caller must judge); rejects with a QueryFailure (ETIMEOUT, ECONNREFUSED, ESERVFAIL, EREFUSED,
+   *  ENOTIMP, EFORMERR, EBADRESP, ECANCELLED when `signal` fires, ENOSERVERS without servers). */
+  query(question: Question, servers: ServerAddress[], signal?: AbortSignal): Promise<DnsMessage> {
+    if (servers.length === 0) return Promise.reject(new QueryFailure('ENOSERVERS'));
+    this.counters.add('queries');
+    const start = this.options.rotate ? this.#rotor++ % servers.length : 0;
+    const q = new Query(this, question, servers, start, signal);
+    q.begin();
+    return q.promise;
+  }
+
+  /** The socket for the next query to `server`: the current one, or a new one when it has had its share. */
+  acquire(server: ServerAddress): Channel {
+    const key = serverKey(server);
+    let ch = this.#channels.get(key);
+    const max = this.options.udpMaxQueries;
+    if (ch !== undefined && (ch.retired || (max > 0 && ch.sent >= max))) {
+      ch.retire();
+      ch = undefined;
+    }
+    if (ch === undefined) {
+      ch = new Channel(this, server);
+      this.#channels.set(key, ch);
+    }
+    ch.reserve();
+    return ch;
+  }
+
+  /** Drops a retired channel from the table (it closes itself when its last query ends). */
+  forget(ch: Channel): void {
+    const key = serverKey(ch.server);
+    if (this.#channels.get(key) === ch) this.#channels.delete(key);
+  }
+
+  useEdns(server: ServerAddress): boolean {
+    return this.options.edns && !this.#noEdns.has(serverKey(server));
+  }
+
+  noEdns(server: ServerAddress): void {
+    this.#noEdns.add(serverKey(server));
+  }
+
+  /** Retires every socket (new queries open new ones); used when the server list changes. */
+  retireAll(): void {
+    for (const ch of [...this.#channels.values()]) ch.retire();
+    this.#noEdns.clear();
+  }
+
+  /** Sockets currently open or opening (for tests and diagnostics). */
+  get channelCount(): number { return this.#channels.size; }
+}
