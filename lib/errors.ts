@@ -18,7 +18,7 @@ for (const [errno, [name]] of util.getSystemErrorMap()) errnoByCode.set(name, er
 
 const ourMessages: Record<string, string> = {
   ERR_SOCKET_CLOSED: 'the socket is closed',
-  ERR_INVALID_STATE: 'a read is already pending on this connection (one read at a time)',
+  ERR_INVALID_STATE: 'a read is already pending on this socket (one read at a time)',
   ECANCELED: 'operation canceled',
 };
 

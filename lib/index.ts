@@ -5,6 +5,10 @@ export { AbortError, type SystemError } from './errors';
 export { listen, Server, type ListenOptions } from './server';
 export type { OpOptions } from './validate';
 export {
+  createUdpSocket, UdpSocket, type UdpSocketOptions, type UdpType, type UdpRecvResult, type Datagram, type RecvMessageOptions,
+  type SendData,
+} from './udp';
+export {
   Resolver, lookup, createLookup, dnsStats, type ResolverOptions, type ResolveOptions, type LookupAddress,
   type LookupFunction, type LookupOptions, type LookupOrder, type LookupSetup, type DnsStats, type CacheOptions,
   type DatagramSocket, type DatagramSocketFactory, type RecvResult, type ServerAddress, type DnsError,

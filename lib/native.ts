@@ -30,12 +30,37 @@ export interface NativeTcpListener {
   close(): Promise<void>;
 }
 
+export interface NativeRecvResult { bytes: number; address: string; port: number; family: 'IPv4' | 'IPv6'; truncated: boolean }
+export interface NativeDatagram { data: Buffer; address: string; port: number; family: 'IPv4' | 'IPv6'; truncated: boolean }
+
+export interface NativeUdpSocket {
+  bind(address: string, port: number, reuseAddress: boolean, ipv6Only: boolean, exclusive: boolean): void;
+  /** UDP's connect only records the peer: synchronous. */
+  connect(address: string, port: number): void;
+  disconnect(): void;
+  /** Without address: to the connected peer. undefined when the OS took the datagram at once. */
+  send(buffers: Uint8Array | Uint8Array[], id: number, address?: string, port?: number): Promise<void> | undefined;
+  recv(buffers: Uint8Array | Uint8Array[]): Promise<NativeRecvResult>;
+  recvChunk(maxBytes: number): Promise<NativeDatagram>;
+  close(): Promise<void>;
+  cancelRecv(): void;
+  cancelSend(id: number): void;
+  /** option: a UdpOption code (lib/udp.ts, binding/common/udp_options.h). */
+  setOption(option: number, value: number): void;
+  getOption(option: number): number;
+  setMulticastInterface(address: string): void;
+  membership(join: boolean, group: string, iface?: string): void;
+  sourceMembership(join: boolean, source: string, group: string, iface?: string): void;
+  addresses(): [local: AddressTriple, remote: AddressTriple | null];
+}
+
 export interface EngineStats { sockets: number; opsInFlight: number; osHandles: number }
 
 export interface NativeAddon {
   backend: 'iocp' | 'epoll';
   TcpSocket: new (family: 4 | 6) => NativeTcpSocket;
   TcpListener: new () => NativeTcpListener;
+  UdpSocket: new (family: 4 | 6) => NativeUdpSocket;
   setErrorFactory(factory: (code: string, syscall: string, native: number, address?: string, port?: number) => Error): void;
   stats(): EngineStats;
 }

@@ -1,6 +1,7 @@
 #include "addon.h"
 
 #include "tcp_wrap.h"
+#include "udp_wrap.h"
 
 namespace iocpnet {
 
@@ -28,6 +29,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
                        });
   TcpSocketWrap::Init(env, exports, this);
   TcpListenerWrap::Init(env, exports, this);
+  UdpSocketWrap::Init(env, exports, this);
 }
 
 Addon::~Addon() {

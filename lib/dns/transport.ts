@@ -27,14 +27,15 @@ import type { ServerAddress } from './config';
 import {
   CLASS_IN, RCODE, TYPE, encodeQuery, parseMessage, sameName, type DnsMessage, type QueryType,
 } from './codec';
-import { dgramSocketFactory } from './dgram-transport';
 import { QueryFailure, type DnsErrorCode } from './errors';
 import type { Counters } from './stats';
 import { tcpExchange } from './tcp';
+import { udpSocketFactory } from './udp-factory';
 
 export interface RecvResult { bytes: number; address: string; port: number; family: string; truncated: boolean }
 
-/** A UDP socket connected to one DNS server (the shape of the addon's planned createUdpSocket after connect). */
+/** A UDP socket connected to one DNS server: the part of the addon's UdpSocket (createUdpSocket, then connect)
+ *  the transport uses, so a factory may supply something else (tests wrap it). */
 export interface DatagramSocket {
   send(data: Uint8Array | Uint8Array[], opts?: { signal?: AbortSignal }): Promise<void>;
   recv(buf: Uint8Array, opts?: { signal?: AbortSignal; timeout?: number }): Promise<RecvResult>;
@@ -44,9 +45,8 @@ export interface DatagramSocket {
 /** Opens a new connected UDP socket (on a new ephemeral port) to `server`. */
 export type DatagramSocketFactory = (server: ServerAddress) => Promise<DatagramSocket>;
 
-/** The factory a Resolver uses unless told otherwise. Interim: Node's dgram (dgram-transport.ts), until the
- *  addon's native UDP socket (createUdpSocket) lands and takes its place here. */
-export const defaultSocketFactory: DatagramSocketFactory = dgramSocketFactory;
+/** The factory a Resolver uses unless told otherwise: the addon's UDP sockets (udp-factory.ts). */
+export const defaultSocketFactory: DatagramSocketFactory = udpSocketFactory;
 
 export interface TransportOptions {
   /** ms to wait for an answer before sending again (to the next server). */

@@ -1,0 +1,420 @@
+#include "udp_socket.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "../common/datagram_result.h"
+#include "iocp_engine.h"
+#include "win_error.h"
+#include "winsock.h"
+
+namespace iocpnet {
+
+namespace {
+
+// WSABUF lengths are ULONG; no datagram comes near this, so a larger caller buffer is simply used in part.
+constexpr size_t kMaxWsaBuf = 0x7ffff000;
+// Stale ICMP errors an unconnected socket may skip in one read before giving up until the next wake-up.
+constexpr int kIcmpSkips = 16;
+
+void AppendWsaBufs(const BufferList& bufs, std::vector<WSABUF>* out) {
+  out->reserve(bufs.size());
+  for (const BufferRef& b : bufs) out->push_back(WSABUF{static_cast<ULONG>(std::min(b.length, kMaxWsaBuf)), b.data});
+  if (out->empty()) out->push_back(WSABUF{0, nullptr});  // an empty datagram is still a datagram
+}
+
+bool Is(const SysError& e, const char* code) { return e.code != nullptr && std::strcmp(e.code, code) == 0; }
+
+// What an ICMP port unreachable (or TTL exceeded) looks like on a UDP socket: Windows reports WSAECONNRESET
+// or ERROR_PORT_UNREACHABLE, Wine (Linux semantics) ECONNREFUSED.
+bool IsIcmpError(const SysError& e) { return Is(e, "ECONNRESET") || Is(e, "ECONNREFUSED"); }
+
+// On a connected socket every such error means the peer's port is closed: ECONNREFUSED, as Linux says.
+SysError Refused(const SysError& e) { return SysError::Of("ECONNREFUSED", e.native); }
+
+}  // namespace
+
+// A receive into the caller's buffers, or (chunk_max > 0, no buffers) into the engine's scratch buffer.
+// While it waits, the only thing the kernel holds is this OVERLAPPED: the peek reads zero bytes.
+struct UdpSocket::RecvOp : IocpOp {
+  RecvOp(UdpSocket* s, BufferList&& b, size_t chunk)
+      : IocpOp(s->engine(), "recv", &UdpSocket::OnPeek), sock(s), bufs(std::move(b)), chunk_max(chunk) {
+    if (chunk_max > 0) {
+      const size_t n = std::min(chunk_max, Engine::kReadScratchSize);
+      wsabufs.push_back(WSABUF{static_cast<ULONG>(n), s->engine()->read_scratch()});
+    } else {
+      AppendWsaBufs(bufs, &wsabufs);
+    }
+    for (const WSABUF& w : wsabufs) capacity += w.len;
+  }
+  const char* chunk() const { return chunk_max > 0 ? wsabufs[0].buf : nullptr; }
+  UdpSocket* sock;
+  BufferList bufs;
+  size_t chunk_max;
+  std::vector<WSABUF> wsabufs;
+  size_t capacity = 0;
+};
+
+struct UdpSocket::SendOp : IocpOp {
+  SendOp(UdpSocket* s, const BufferList& b, const SockAddr* dest)
+      : IocpOp(s->engine(), "send", &UdpSocket::OnSendDone), sock(s) {
+    AppendWsaBufs(b, &wsabufs);
+    if (dest != nullptr) to = *dest;
+  }
+  const sockaddr* dest() const { return to.len > 0 ? to.get() : nullptr; }
+  UdpSocket* sock;
+  std::vector<WSABUF> wsabufs;
+  SockAddr to;  // empty on a connected socket
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Life
+
+UdpSocket* UdpSocket::Create(Engine* engine, int af, SysError* err) {
+  SOCKET s = CreateEngineSocket(IocpEngine::Of(engine), af, SOCK_DGRAM, IPPROTO_UDP, err);
+  if (s == INVALID_SOCKET) return nullptr;
+  auto* u = new UdpSocket(engine, s, af);
+  u->SetConnReset(false);
+  return u;
+}
+
+UdpSocket::~UdpSocket() { CloseOsSocket(); }
+
+void UdpSocket::SetConnReset(bool report) {
+  // A stub that succeeds under Wine, whose sockets have Linux semantics anyway (only connected sockets see
+  // ICMP errors); best effort elsewhere: the read path copes with the errors either way.
+  BOOL on = report ? TRUE : FALSE;
+  DWORD bytes = 0;
+  WSAIoctl(s_, SIO_UDP_CONNRESET, &on, sizeof on, nullptr, 0, &bytes, nullptr, nullptr);
+}
+
+void UdpSocket::CloseOsSocket() {
+  closing_ = true;
+  if (s_ == INVALID_SOCKET) return;
+  // Each overlapped operation still completes through the port; only then are its buffers released.
+  CancelIoEx(reinterpret_cast<HANDLE>(s_), nullptr);
+  closesocket(s_);
+  s_ = INVALID_SOCKET;
+}
+
+void UdpSocket::CloseForTeardown() {
+  CloseOsSocket();
+  // Queued sends never reached the kernel; their references belong to the environment being torn down.
+  while (sends_.size() > (send_in_flight_ ? 1u : 0u)) {
+    delete sends_.back();
+    sends_.pop_back();
+  }
+}
+
+napi_value UdpSocket::Close(napi_env env) {
+  CloseOsSocket();
+  RejectQueuedSends(env, SysError::Of(kErrSocketClosed));
+  return BeginClose(env);
+}
+
+SysError UdpSocket::FailureOf(const Op* op, const SysError& os) const {
+  if (closing_) return SysError::Of(kErrSocketClosed, os.native);
+  if (op->cancel_requested) return SysError::Of(kErrCancelled, os.native);
+  return os;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Addresses
+
+SysError UdpSocket::Bind(const SockAddr& addr, const UdpBindOptions& opts, const char** syscall) {
+  return BindUdp(s_, af_, addr, opts, syscall);
+}
+
+SysError UdpSocket::Connect(const SockAddr& remote) {
+  if (::connect(s_, remote.get(), remote.len) != 0) return LastSocketError();
+  connected_ = true;
+  remote_ = remote;
+  SetConnReset(true);
+  return SysError::Ok();
+}
+
+SysError UdpSocket::Disconnect() {
+  // An all-zero address of family AF_UNSPEC dissolves the association (as libuv does; a zero AF_INET
+  // address would mean "this host" to Wine's Linux sockets).
+  sockaddr none;
+  std::memset(&none, 0, sizeof none);
+  if (::connect(s_, &none, sizeof none) != 0) return LastSocketError();
+  connected_ = false;
+  remote_ = SockAddr();
+  SetConnReset(false);
+  // Windows keeps the local port. (Under Wine the Linux socket gives up a port the system chose, and Wine
+  // refuses a second bind, so there the next send takes a new one, as with Linux's own dgram.)
+  return SysError::Ok();
+}
+
+SysError UdpSocket::LocalAddress(SockAddr* out) const {
+  int len = sizeof out->storage;
+  if (getsockname(s_, out->get(), &len) != 0) return LastSocketError();
+  out->len = len;
+  return SysError::Ok();
+}
+
+SysError UdpSocket::RemoteAddress(SockAddr* out) const {
+  if (!connected_) return SysError::Of("ENOTCONN");
+  *out = remote_;
+  return SysError::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Receives
+
+SysError UdpSocket::TryRecv(RecvOp* op, int64_t* got, bool* truncated, SockAddr* from) {
+  *got = -1;
+  *truncated = false;
+  for (int i = 0; i < kIcmpSkips; i++) {
+    DWORD bytes = 0;
+    DWORD flags = 0;
+    *from = SockAddr();
+    INT from_len = sizeof from->storage;
+    const int rc = WSARecvFrom(s_, op->wsabufs.data(), static_cast<DWORD>(op->wsabufs.size()), &bytes, &flags,
+                               from->get(), &from_len, nullptr, nullptr);
+    const int err = rc == 0 ? 0 : WSAGetLastError();
+    if (err == 0 || err == WSAEMSGSIZE) {
+      // WSAEMSGSIZE: the datagram filled the buffers and its rest was discarded; no count is reported.
+      *got = err == 0 ? static_cast<int64_t>(bytes) : static_cast<int64_t>(op->capacity);
+      *truncated = err != 0 || (flags & MSG_PARTIAL) != 0;
+      from->len = from_len;
+      if (from->family() != AF_INET && from->family() != AF_INET6) *from = remote_;
+      return SysError::Ok();
+    }
+    if (err == WSAEWOULDBLOCK) return SysError::Ok();
+    const SysError e = MapOsError(err);
+    if (!IsIcmpError(e)) return e;
+    if (connected_) return Refused(e);
+    // Unconnected: the error answered some earlier sendto and is consumed now; the queue may hold more.
+  }
+  return SysError::Ok();
+}
+
+napi_value UdpSocket::Recv(napi_env env, BufferList&& bufs, size_t chunk_max) {
+  auto* op = new RecvOp(this, std::move(bufs), chunk_max);
+  napi_value promise = op->Begin(env);
+  SysError early;
+  if (recv_ != nullptr) early = SysError::Of(kErrInvalidState);
+  else if (s_ == INVALID_SOCKET) early = SysError::Of(kErrSocketClosed);
+  if (!early.ok()) {
+    op->Reject(env, early);
+    delete op;
+    return promise;
+  }
+  if (drain_budget_ > 0) {
+    // A datagram already queued: complete at once, no kernel round trip.
+    int64_t got = -1;
+    bool truncated = false;
+    SockAddr from;
+    const SysError e = TryRecv(op, &got, &truncated, &from);
+    if (!e.ok() || got >= 0) {
+      drain_budget_--;
+      if (e.ok()) {
+        ResolveDatagram(op, env, op->chunk(), static_cast<size_t>(got), from, truncated);
+      } else {
+        if (connected_) op->SetErrorAddress(remote_.Address(), remote_.port());
+        op->Reject(env, e);
+      }
+      delete op;
+      return promise;
+    }
+  }
+  op->PinAll(env, op->bufs);
+  recv_ = op;
+  Wait(env, op);
+  return promise;
+}
+
+void UdpSocket::Wait(napi_env env, RecvOp* op) {
+  for (int i = 0; i < kIcmpSkips; i++) {
+    op->ResetOverlapped();
+    WSABUF none{0, nullptr};
+    DWORD bytes = 0;
+    DWORD flags = MSG_PEEK;
+    const int rc = WSARecv(s_, &none, 1, &bytes, &flags, op, nullptr);
+    const int err = rc == 0 ? 0 : WSAGetLastError();
+    // Without FILE_SKIP_COMPLETION_PORT_ON_SUCCESS every start that is not a failure queues exactly one
+    // packet: success, pending, and WSAEMSGSIZE — a datagram already queued, reported with the NT warning
+    // STATUS_BUFFER_OVERFLOW, which is not a failure (verified under Wine; see iocp-anchors §4.2, §7.3).
+    if (err == 0 || err == WSA_IO_PENDING || err == WSAEMSGSIZE) {
+      OpHandedToOs(env);
+      return;
+    }
+    SysError e = MapOsError(err);
+    if (!IsIcmpError(e)) return FailRecv(env, op, e);
+    if (connected_) return FailRecv(env, op, Refused(e));
+    // Unconnected: a peek does not consume the error; a real read does, and may find a datagram behind it.
+    int64_t got = -1;
+    bool truncated = false;
+    SockAddr from;
+    e = TryRecv(op, &got, &truncated, &from);
+    if (!e.ok()) return FailRecv(env, op, e);
+    if (got >= 0) return CompleteRecv(env, op, got, truncated, from);
+  }
+  FailRecv(env, op, SysError::Of("ECONNRESET"));
+}
+
+void UdpSocket::CompleteRecv(napi_env env, RecvOp* op, int64_t got, bool truncated, const SockAddr& from) {
+  recv_ = nullptr;
+  ResolveDatagram(op, env, op->chunk(), static_cast<size_t>(got), from, truncated);
+  op->ReleasePins(env);
+  delete op;
+}
+
+void UdpSocket::FailRecv(napi_env env, RecvOp* op, const SysError& err) {
+  recv_ = nullptr;
+  if (connected_) op->SetErrorAddress(remote_.Address(), remote_.port());  // "recv ECONNREFUSED 127.0.0.1:53"
+  op->Reject(env, err);
+  op->ReleasePins(env);
+  delete op;
+}
+
+void UdpSocket::OnPeek(IocpOp* base, napi_env env) {
+  auto* op = static_cast<RecvOp*>(base);
+  UdpSocket* self = op->sock;
+  self->Retain();  // OpReturned at the end may drop the last reference
+  self->drain_budget_ = kDrainBudget;  // a wake-up through the port: receives may complete at once again
+  SysError e = MapNtStatus(op->status());
+  // "A datagram is here": success, or STATUS_BUFFER_OVERFLOW (mapped from ERROR_MORE_DATA). An ICMP error on
+  // an unconnected socket is only consumed by a real read, which may find a datagram too.
+  const bool readable = e.ok() || Is(e, "EMSGSIZE") || (IsIcmpError(e) && !self->connected_);
+  if (self->closing_ || !readable) {
+    if (IsIcmpError(e)) e = Refused(e);
+    self->FailRecv(env, op, self->FailureOf(op, e));
+  } else {
+    int64_t got = -1;
+    bool truncated = false;
+    SockAddr from;
+    e = self->TryRecv(op, &got, &truncated, &from);
+    if (!e.ok()) self->FailRecv(env, op, e);
+    else if (got >= 0) self->CompleteRecv(env, op, got, truncated, from);  // data wins over a late cancel
+    else if (op->cancel_requested) self->FailRecv(env, op, SysError::Of(kErrCancelled));
+    else self->Wait(env, op);  // woken without a datagram (a cancelled or consumed one): wait again
+  }
+  self->OpReturned(env);
+  self->Release();
+}
+
+void UdpSocket::CancelRecv() {
+  if (recv_ == nullptr || s_ == INVALID_SOCKET) return;
+  recv_->cancel_requested = true;
+  CancelIoEx(reinterpret_cast<HANDLE>(s_), recv_);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sends
+
+napi_value UdpSocket::Send(napi_env env, BufferList&& bufs, const SockAddr* to, uint32_t id) {
+  SysError early;
+  if (s_ == INVALID_SOCKET) {
+    early = SysError::Of(kErrSocketClosed);
+  } else if (sends_.empty()) {
+    // Nothing queued ahead: hand the datagram over now. One the OS takes at once needs neither an
+    // operation nor a promise.
+    WSABUF stack_bufs[8];
+    std::vector<WSABUF> heap_bufs;
+    WSABUF* wb = stack_bufs;
+    DWORD count = 0;
+    if (bufs.size() <= 8) {
+      for (const BufferRef& b : bufs) stack_bufs[count++] = WSABUF{static_cast<ULONG>(std::min(b.length, kMaxWsaBuf)), b.data};
+      if (count == 0) stack_bufs[count++] = WSABUF{0, nullptr};
+    } else {
+      AppendWsaBufs(bufs, &heap_bufs);
+      wb = heap_bufs.data();
+      count = static_cast<DWORD>(heap_bufs.size());
+    }
+    DWORD sent = 0;
+    if (WSASendTo(s_, wb, count, &sent, 0, to != nullptr ? to->get() : nullptr, to != nullptr ? to->len : 0, nullptr,
+                  nullptr) == 0) {
+      return nullptr;
+    }
+    const int err = WSAGetLastError();
+    if (err != WSAEWOULDBLOCK) {
+      early = MapOsError(err);
+      if (connected_ && IsIcmpError(early)) early = Refused(early);
+    }
+  }
+  auto* op = new SendOp(this, bufs, to);
+  napi_value promise = op->Begin(env);
+  op->id = id;
+  const SockAddr& dest = to != nullptr ? *to : remote_;
+  if (dest.len > 0) op->SetErrorAddress(dest.Address(), dest.port());
+  if (!early.ok()) {
+    op->Reject(env, early);
+    delete op;
+    return promise;
+  }
+  op->PinAll(env, bufs);
+  sends_.push_back(op);
+  if (!send_in_flight_) PostSend(env);
+  return promise;
+}
+
+void UdpSocket::PostSend(napi_env env) {
+  while (!sends_.empty()) {
+    SendOp* op = sends_.front();
+    op->ResetOverlapped();
+    DWORD sent = 0;
+    if (WSASendTo(s_, op->wsabufs.data(), static_cast<DWORD>(op->wsabufs.size()), &sent, 0, op->dest(), op->to.len,
+                  op, nullptr) == 0 ||
+        WSAGetLastError() == WSA_IO_PENDING) {
+      send_in_flight_ = true;
+      OpHandedToOs(env);
+      return;
+    }
+    SysError e = LastSocketError();
+    if (connected_ && IsIcmpError(e)) e = Refused(e);
+    // One datagram refused does not fail the others, unlike a byte stream.
+    sends_.pop_front();
+    FinishSend(env, op, e);
+  }
+}
+
+void UdpSocket::FinishSend(napi_env env, SendOp* op, const SysError& err) {
+  if (err.ok()) op->ResolveUndefined(env);
+  else op->Reject(env, err);
+  op->ReleasePins(env);
+  delete op;
+}
+
+void UdpSocket::RejectQueuedSends(napi_env env, const SysError& err) {
+  while (sends_.size() > (send_in_flight_ ? 1u : 0u)) {
+    SendOp* op = sends_.back();
+    sends_.pop_back();
+    FinishSend(env, op, err);
+  }
+}
+
+void UdpSocket::OnSendDone(IocpOp* base, napi_env env) {
+  auto* op = static_cast<SendOp*>(base);
+  UdpSocket* self = op->sock;
+  self->Retain();
+  self->send_in_flight_ = false;
+  self->sends_.pop_front();
+  SysError e = MapNtStatus(op->status());
+  if (self->connected_ && IsIcmpError(e)) e = Refused(e);
+  // A datagram that went out despite a close or cancel is reported as sent: it was.
+  self->FinishSend(env, op, e.ok() ? e : self->FailureOf(op, e));
+  if (!self->closing_) self->PostSend(env);
+  else self->RejectQueuedSends(env, SysError::Of(kErrSocketClosed));
+  self->OpReturned(env);
+  self->Release();
+}
+
+void UdpSocket::CancelSend(napi_env env, uint32_t id) {
+  for (auto it = sends_.begin(); it != sends_.end(); ++it) {
+    SendOp* op = *it;
+    if (op->id != id) continue;
+    if (it == sends_.begin() && send_in_flight_) {
+      op->cancel_requested = true;
+      CancelIoEx(reinterpret_cast<HANDLE>(s_), op);
+    } else {
+      sends_.erase(it);
+      FinishSend(env, op, SysError::Of(kErrCancelled));
+    }
+    return;
+  }
+}
+
+}  // namespace iocpnet
