@@ -1,0 +1,19 @@
+// What a child prints for the runner: "ready <port>" once it listens, results as one JSON line each.
+// Output goes to files, not pipes (Windows node.exe under Wine fails with EBADF on a pipe), and writes to a
+// file are synchronous in Node, so a line is complete on disk before the child exits.
+
+export const HOST = '127.0.0.1';
+
+export function ready(port: number): void {
+  process.stdout.write(`ready ${port}\n`);
+}
+
+export function report(result: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** Errors a server connection may end with when the load generator exits; anything else is logged. */
+export function isPeerGone(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_SOCKET_CLOSED';
+}
