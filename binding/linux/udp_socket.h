@@ -16,7 +16,7 @@
 
 #include <sys/uio.h>
 
-#include <deque>
+#include <list>
 #include <vector>
 
 #include "../common/sockaddr.h"
@@ -86,7 +86,7 @@ class UdpSocket : public EpollHandle {
   SockAddr bound_;  // the bound address, with the port the kernel chose
   int drain_budget_ = kDrainBudget;
   RecvOp* recv_ = nullptr;
-  std::deque<SendOp*> sends_;  // in order; each counted in flight while queued
+  std::list<SendOp*> sends_;  // in order; each counted in flight while queued; a list, as an empty deque already holds ~600 bytes per idle socket
 };
 
 }  // namespace iocpnet

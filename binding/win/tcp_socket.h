@@ -3,7 +3,7 @@
 // are queued and gathered into overlapped WSASend, continued natively until every byte is sent.
 #pragma once
 
-#include <deque>
+#include <list>
 #include <vector>
 
 #include "../common/socket_base.h"
@@ -76,7 +76,7 @@ class TcpSocket : public SocketBase {
   int af_;
   ConnectOp* connect_ = nullptr;
   ReadOp* read_ = nullptr;
-  std::deque<WriteOp*> writes_;  // front is the one in flight when write_in_flight_
+  std::list<WriteOp*> writes_;  // front is the one in flight when write_in_flight_; a list, as an empty deque already holds ~600 bytes per idle socket
   bool write_in_flight_ = false;
   Op* pending_shutdown_ = nullptr;
   bool shut_down_ = false;
