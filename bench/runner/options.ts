@@ -10,7 +10,7 @@ export interface Options {
   sideCmd: string[];        // argv prefix that runs a script on the side under test, e.g. ["wine", "node.exe"]
   pingpongConns: number[];  // three counts: the targets refer to the 2nd (100) and 3rd (1000)
   idleConns: number;
-  idleBuf: number;          // read buffer per idle iocp-net connection, bytes
+  idleBuf: number;          // read buffer per idle iocp-net connection, bytes; 0: readChunk(), no buffer
   inFlight: number;         // connect-rate: connections kept in flight
   timeScale: number;        // multiplies every timeout (Wine starts processes slowly)
   resultsDir: string;       // relative to the repository root
@@ -25,7 +25,7 @@ const usage = `usage: node dist/bench/run.js [options]
   --side-cmd "CMD"    how to start the side under test (default: this node), split on spaces,
                       e.g. --side-cmd "wine /path/to/node.exe"; also BENCH_SIDE_CMD
   --idle-conns N      idle connections in the memory scenario (default 10000)
-  --idle-buf BYTES    read buffer of each idle iocp-net connection (default 1024)
+  --idle-buf BYTES    read buffer of each idle iocp-net connection (default 0: readChunk(), no buffer)
   --time-scale X      multiply every timeout by X (default 1)
   --results DIR       where the JSON and SVG go (default bench/results, bench/results/smoke with --smoke)
   --list              print the scenario ids and exit`;
@@ -33,7 +33,7 @@ const usage = `usage: node dist/bench/run.js [options]
 export function parseOptions(argv: string[]): Options & { list: boolean } {
   const o: Options & { list: boolean } = {
     rounds: 5, duration: 3, warmup: 1, only: [], smoke: false, sideCmd: [], pingpongConns: [1, 100, 1000],
-    idleConns: 10000, idleBuf: 1024, inFlight: 64, timeScale: 1, resultsDir: '', list: false,
+    idleConns: 10000, idleBuf: 0, inFlight: 64, timeScale: 1, resultsDir: '', list: false,
   };
   const set: Partial<Record<string, string>> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -60,7 +60,7 @@ export function parseOptions(argv: string[]): Options & { list: boolean } {
   o.duration = num('duration', 0.1) ?? o.duration;
   o.warmup = num('warmup', 0) ?? o.warmup;
   o.idleConns = num('idle-conns', 1) ?? o.idleConns;
-  o.idleBuf = num('idle-buf', 1) ?? o.idleBuf;
+  o.idleBuf = num('idle-buf', 0) ?? o.idleBuf;
   o.timeScale = num('time-scale', 0.1) ?? o.timeScale;
   const side = set['side-cmd'] ?? process.env.BENCH_SIDE_CMD ?? '';
   o.sideCmd = side.split(' ').filter((s) => s !== '');
