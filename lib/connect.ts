@@ -1,6 +1,7 @@
-// connect(): resolves the host, then tries each address in turn with a socket of that address's family
-// (ConnectEx on Windows, bound first to the caller's local address or the family's wildcard).
-import * as dns from 'node:dns';
+// connect(): resolves the host (with this package's lookup(), lib/dns/lookup.ts, unless the caller gives a
+// `lookup`), then tries each address in turn with a socket of that address's family (ConnectEx on Windows,
+// bound first to the caller's local address or the family's wildcard).
+import type * as dns from 'node:dns';
 import * as net from 'node:net';
 import { CancelScope } from './cancel';
 import { Connection } from './connection';
@@ -22,11 +23,19 @@ export interface ConnectOptions extends OpOptions {
   keepAlive?: boolean;
   /** Idle time in ms before the first keep-alive probe. */
   keepAliveInitialDelay?: number;
-  /** Resolver for host names, with dns.lookup's signature (default: dns.lookup). */
+  /** Resolver for host names, with dns.lookup's signature (default: this package's `lookup`: the hosts file,
+   *  then `localhost`, then DNS with our own resolver; IP literals are never looked up). */
   lookup?: typeof dns.lookup;
 }
 
 interface Target { address: string; family: 4 | 6 }
+
+/** This package's lookup(), fetched at call time: lib/dns/lookup.ts reaches this module again (its resolver
+ *  asks truncated answers over TCP with connect(), lib/dns/tcp.ts), so a top-level import would be a cycle
+ *  whose order depends on which module is loaded first. */
+function defaultLookup(): typeof dns.lookup {
+  return (require('./dns/lookup') as typeof import('./dns/lookup')).lookup as unknown as typeof dns.lookup;
+}
 
 function lookupAll(lookup: typeof dns.lookup, host: string, family: 0 | 4 | 6): Promise<Target[]> {
   return new Promise((resolve, reject) => {
@@ -58,8 +67,8 @@ export function connect(options: ConnectOptions): Promise<Connection> {
   const keepAlive = checkBoolean('options.keepAlive', o.keepAlive);
   const keepAliveDelay = o.keepAliveInitialDelay === undefined ? 0
     : checkNumber('options.keepAliveInitialDelay', o.keepAliveInitialDelay, 0, 2 ** 32 - 1);
-  const lookup = o.lookup ?? dns.lookup;
-  if (typeof lookup !== 'function') throw invalidArgType('options.lookup', 'of type function', lookup);
+  if (o.lookup != null && typeof o.lookup !== 'function') throw invalidArgType('options.lookup', 'of type function', o.lookup);
+  const lookup = o.lookup ?? undefined;
   const opOpts = checkOpOptions({ signal: o.signal, timeout: o.timeout });
 
   // Connecting to the unspecified address means this host, as in libuv and Node.
@@ -71,7 +80,7 @@ export function connect(options: ConnectOptions): Promise<Connection> {
 
 interface CheckedConnect {
   host: string; port: number; local: Target | undefined; localPort: number | undefined; family: 0 | 4 | 6;
-  noDelay: boolean | undefined; keepAlive: boolean | undefined; keepAliveDelay: number; lookup: typeof dns.lookup;
+  noDelay: boolean | undefined; keepAlive: boolean | undefined; keepAliveDelay: number; lookup: typeof dns.lookup | undefined;
   opOpts: OpOptions;
 }
 
@@ -87,7 +96,7 @@ async function connectChecked(c: CheckedConnect): Promise<Connection> {
       targets = [{ address: host, family: literal as 4 | 6 }];
     } else {
       // A lookup cannot be cancelled, but the caller need not wait for it.
-      targets = await scope.race(lookupAll(lookup, host, wanted), { syscall: 'connect', address: host, port });
+      targets = await scope.race(lookupAll(lookup ?? defaultLookup(), host, wanted), { syscall: 'connect', address: host, port });
     }
     if (local !== undefined && (targets.length === 0 || targets.some((t) => t.family !== local.family))) {
       const same = targets.filter((t) => t.family === local.family);

@@ -63,6 +63,9 @@ export interface NativeAddon {
   UdpSocket: new (family: 4 | 6) => NativeUdpSocket;
   setErrorFactory(factory: (code: string, syscall: string, native: number, address?: string, port?: number) => Error): void;
   stats(): EngineStats;
+  /** Windows only: the DNS servers of the adapters that are up, in c-ares' order ("192.0.2.53",
+   *  "fe80::1%12"). Throws when GetAdaptersAddresses fails. */
+  dnsServers?(): string[];
 }
 
 const packageRoot = path.resolve(__dirname, '..', '..');

@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as util from 'node:util';
-import { Resolver, connect, createLookup, listen, lookup, type LookupAddress, type LookupFunction } from '../lib';
+import { Resolver, connect, createLookup, dnsStats, listen, lookup, type LookupAddress, type LookupFunction } from '../lib';
 import { fixtureDns } from './dns-helpers';
 import { platformIt } from './helpers';
 
@@ -162,6 +162,40 @@ describe('dns lookup', function () {
         await (await accepted).close();
       }
     } finally {
+      await server.close();
+    }
+  });
+
+  it('our connect() resolves names with this package\'s lookup by default, never dns.lookup; IP literals and localhost ask no DNS', async () => {
+    // node:dns itself (not the TypeScript namespace copy), so that the spy replaces what dns.lookup callers see.
+    const nodeDns = require('node:dns') as { lookup: unknown };
+    const saved = nodeDns.lookup;
+    let nodeLookups = 0;
+    nodeDns.lookup = (...args: unknown[]): unknown => { nodeLookups++; return (saved as (...a: unknown[]) => unknown)(...args); };
+    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const port = server.address().port;
+    const connectTo = async (host: string, extra: { lookup?: LookupFunction } = {}): Promise<void> => {
+      const accepted = server.accept();
+      const conn = await connect({ host, port, family: 4, ...extra });
+      assert.equal(conn.remoteAddress, '127.0.0.1', host);
+      await conn.close();
+      await (await accepted).close();
+    };
+    try {
+      const before = dnsStats().queries;
+      // *.localhost is loopback by RFC 6761 in our lookup (no hosts-file line, no query); getaddrinfo would ask DNS.
+      for (const host of ['127.0.0.1', 'localhost', 'iocp-net-connect.localhost']) await connectTo(host);
+      assert.equal(nodeLookups, 0, 'dns.lookup was not called');
+      assert.equal(dnsStats().queries, before, 'no DNS query for IP literals and localhost names');
+      // A name only the fixture server knows, through a resolver we give: the caller's lookup wins, and it is ours.
+      const uncached = new Resolver({ servers: resolver.getServers(), cache: false, timeout: 2000 });
+      await connectTo('loopback.example.test', { lookup: createLookup({ resolver: uncached, hostsFile: false }) });
+      assert.ok(dnsStats().queries > before, 'the fixture name was asked of our resolver');
+      // And a name from a hosts file, through a caller's lookup.
+      await connectTo('loopback.hosts', { lookup: lk });
+      assert.equal(nodeLookups, 0);
+    } finally {
+      nodeDns.lookup = saved;
       await server.close();
     }
   });

@@ -3,12 +3,32 @@
 #include "tcp_wrap.h"
 #include "udp_wrap.h"
 
+#ifdef _WIN32
+#include "dns_servers.h"
+#endif
+
 namespace iocpnet {
 
 #ifdef _WIN32
 static const char* kBackend = "iocp";
 #else
 static const char* kBackend = "epoll";
+#endif
+
+#ifdef _WIN32
+// dnsServers(): the adapters' DNS servers (binding/win/dns_servers.h), for lib/dns/config.ts. Linux has
+// /etc/resolv.conf, read in JavaScript, and no such function.
+static Napi::Value DnsServers(const Napi::CallbackInfo& info) {
+  SysError err;
+  std::vector<std::string> servers = SystemDnsServers(&err);
+  if (!err.ok()) {
+    Addon::Of(info.Env())->ThrowError(info.Env(), err, "GetAdaptersAddresses");
+    return info.Env().Undefined();
+  }
+  Napi::Array out = Napi::Array::New(info.Env(), servers.size());
+  for (size_t i = 0; i < servers.size(); i++) out.Set(static_cast<uint32_t>(i), Napi::String::New(info.Env(), servers[i]));
+  return out;
+}
 #endif
 
 Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
@@ -30,6 +50,9 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
   TcpSocketWrap::Init(env, exports, this);
   TcpListenerWrap::Init(env, exports, this);
   UdpSocketWrap::Init(env, exports, this);
+#ifdef _WIN32
+  exports.Set("dnsServers", Napi::Function::New(env, DnsServers, "dnsServers"));
+#endif
 }
 
 Addon::~Addon() {

@@ -2,12 +2,12 @@
 //
 // Linux: /etc/resolv.conf (nameserver, domain, search, options ndots:/timeout:/attempts:/rotate), with the
 // LOCALDOMAIN and RES_OPTIONS environment overrides glibc honours, and /etc/hosts.
-// Windows: the DNS servers of the adapters that are up, in the order c-ares gives them (GetAdaptersAddresses,
-// sorted by route metric). That needs a native call, `native.dnsServers()`, which the addon does not have
-// yet; until it does, a Windows process has no system DNS servers: a Resolver then rejects every query with
-// ENOSERVERS and a message saying so, and the caller must give servers (options.servers or setServers()).
-// We deliberately do not guess (parsing `ipconfig /all`, or assuming 127.0.0.1 as c-ares 1.34.6 did, which
-// broke dns.resolve on Windows: nodejs/node#62747). Search suffixes live in the registry on Windows and are
+// Windows: the DNS servers of the adapters that are up, from the addon's `native.dnsServers()`
+// (binding/win/dns_servers.cc: GetAdaptersAddresses, ordered by the adapters' interface metric as c-ares
+// orders them, link-local IPv6 servers with their scope id, "fe80::1%12"). When there are none (or the call
+// fails), a Resolver rejects every query with ENOSERVERS and a message saying so, and the caller must give
+// servers (options.servers or setServers()). We deliberately do not guess (parsing `ipconfig /all`, or
+// assuming 127.0.0.1 as c-ares 1.34.6 did, which broke dns.resolve on Windows: nodejs/node#62747). Search suffixes live in the registry on Windows and are
 // not read either; ndots is 1. The hosts file is %SystemRoot%\System32\drivers\etc\hosts.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -151,9 +151,10 @@ export function defaultHostsPath(): string {
   return process.platform === 'win32' ? windowsHostsPath() : '/etc/hosts';
 }
 
-/** DNS servers from the addon (`native.dnsServers()`, not written yet: see the top of this file), or
- *  undefined when the addon has no such function. Accepts "addr", "addr:port", "[v6]:port" strings. */
-function nativeDnsServers(): ServerAddress[] | undefined {
+/** DNS servers from the addon (`native.dnsServers()`, Windows only), or undefined when the addon has no
+ *  such function. Accepts "addr", "addr:port", "[v6]:port" strings. `failure` gets the error's text when the
+ *  call throws (GetAdaptersAddresses failed): then there are no servers. */
+function nativeDnsServers(failure?: (message: string) => void): ServerAddress[] | undefined {
   let fn: unknown;
   try {
     // Loaded lazily: the addon is only needed for this, and only on Windows.
@@ -163,7 +164,13 @@ function nativeDnsServers(): ServerAddress[] | undefined {
     return undefined;
   }
   if (typeof fn !== 'function') return undefined;
-  const list = (fn as () => unknown)();
+  let list: unknown;
+  try {
+    list = (fn as () => unknown)();
+  } catch (err) {
+    failure?.((err as Error).message);
+    return [];
+  }
   if (!Array.isArray(list)) return undefined;
   const out: ServerAddress[] = [];
   for (const item of list) {
@@ -179,14 +186,19 @@ function nativeDnsServers(): ServerAddress[] | undefined {
 /** Reads the system's resolver configuration (synchronously: it is small, and read once per Resolver). */
 export function loadSystemConfig(resolvConfPath = '/etc/resolv.conf'): SystemConfig {
   if (process.platform === 'win32') {
-    const servers = nativeDnsServers();
+    let failed: string | undefined;
+    const servers = nativeDnsServers((m) => { failed = m; });
+    let source = 'GetAdaptersAddresses';
+    if (servers === undefined) source = 'none (this build of the addon cannot list the adapters\' DNS servers)';
+    else if (failed !== undefined) source = `GetAdaptersAddresses failed: ${failed}`;
+    else if (servers.length === 0) source = 'GetAdaptersAddresses (no adapter that is up has a DNS server)';
     return {
       servers: servers ?? [],
       search: [],
       ndots: 1,
       rotate: false,
       hostsPath: windowsHostsPath(),
-      source: servers === undefined ? 'none (this build of the addon cannot list the adapters\' DNS servers)' : 'GetAdaptersAddresses',
+      source,
     };
   }
   let conf: ResolvConf = { servers: [] };

@@ -5,6 +5,7 @@
 // retired (it stays open only until its outstanding queries end) and the next query opens a new one, so the
 // source port keeps changing, as c-ares' udp_max_queries does. An idle socket closes after `idleTimeout`.
 // A socket reads only while it has queries outstanding: the pending recv() is aborted when the last one ends.
+// A query is sent only once that recv() is posted, so that an ICMP refusal cannot arrive before it.
 //
 // Answers. Query IDs are random (crypto.randomFillSync), unique among a socket's outstanding queries. A
 // datagram is accepted only if it comes from the server the socket is connected to, carries the ID of a
@@ -108,6 +109,9 @@ class Channel {
   #socket: Promise<DatagramSocket> | undefined;
   #reading = false;
   #reader: AbortController | undefined;
+  /** A recv() is posted now; and the sends waiting for that (recvPosted()). */
+  #recvPosted = false;
+  #postWaiters: Array<() => void> = [];
   #idleTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -154,6 +158,21 @@ class Channel {
       this.#idleTimer = undefined;
     }
     if (!this.#reading) void this.#readLoop();
+  }
+
+  /** Undefined when the socket's recv() is posted (or nothing reads: the reader stopped), else a promise of
+   *  that. A query is sent only then: under Wine an ICMP port unreachable that arrives before a recv is
+   *  posted is lost, and a refused server would cost a whole timeout instead of failing at once. */
+  recvPosted(): Promise<void> | undefined {
+    if (this.#recvPosted || !this.#reading) return undefined;
+    return new Promise((resolve) => this.#postWaiters.push(resolve));
+  }
+
+  #wakeSenders(): void {
+    if (this.#postWaiters.length === 0) return;
+    const waiters = this.#postWaiters;
+    this.#postWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** The attempt's query is over: later answers to it count as late. */
@@ -217,13 +236,18 @@ class Channel {
         this.#reader = ac;
         let r: RecvResult;
         try {
-          r = await sock.recv(buf, { signal: ac.signal });
+          const received = sock.recv(buf, { signal: ac.signal });
+          this.#recvPosted = true;
+          this.#wakeSenders();
+          r = await received;
         } catch (err) {
           const code = (err as { code?: unknown }).code;
           if (code === 'ABORT_ERR') continue;   // the loop condition decides
           if (code === 'ERR_SOCKET_CLOSED' || this.#closed) break;
           this.#failAll(failureCode(err));
           break;
+        } finally {
+          this.#recvPosted = false;
         }
         this.#handle(Buffer.from(buf.subarray(0, r.bytes)), r);
       }
@@ -232,6 +256,7 @@ class Channel {
     } finally {
       this.#reading = false;
       this.#reader = undefined;
+      this.#wakeSenders();   // they find their attempt failed, or send without a reader
     }
   }
 
@@ -369,6 +394,12 @@ class Query {
     if (this.#finished) return ch.release();
     this.#attempts.add(a);
     ch.register(a);
+    // The recv first, then the query (see Channel.recvPosted()).
+    const posted = ch.recvPosted();
+    if (posted !== undefined) {
+      await posted;
+      if (this.#finished || ch.pending.get(id) !== a) return;   // failed (the socket) or answered meanwhile
+    }
     try {
       await sock.send(encodeQuery(id, this.question.name, this.question.type, edns));
       this.#t.counters.add('udpSent');
