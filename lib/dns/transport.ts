@@ -93,6 +93,9 @@ function failureCode(err: unknown): DnsErrorCode {
   return 'ECONNREFUSED';
 }
 
+/** Why a channel stops its pending recv: one shared reason, since abort() without one builds a DOMException. */
+const STOP_READING = Object.freeze({ reason: 'the resolver stopped reading: no query is outstanding' });
+
 interface Attempt { query: Query; id: number; channel: Channel; server: ServerAddress; edns: boolean }
 
 /** One connected UDP socket to one server and the queries outstanding on it. */
@@ -106,6 +109,7 @@ class Channel {
   readonly #transport: Transport;
   readonly #done = new Set<number>();
   readonly #source: net.BlockList;
+  #sourceText: string;
   #socket: Promise<DatagramSocket> | undefined;
   #reading = false;
   #reader: AbortController | undefined;
@@ -120,6 +124,7 @@ class Channel {
     this.server = server;
     this.#source = new net.BlockList();
     this.#source.addAddress(server.address.replace(/%.*$/, ''), server.family === 6 ? 'ipv6' : 'ipv4');
+    this.#sourceText = server.address;
   }
 
   open(): Promise<DatagramSocket> {
@@ -195,7 +200,7 @@ class Channel {
     this.retired = true;
     this.#transport.forget(this);
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
-    this.#reader?.abort();
+    this.#reader?.abort(STOP_READING);
     if (this.#socket === undefined) return;   // never opened
     let sock: DatagramSocket;
     try {
@@ -214,7 +219,7 @@ class Channel {
 
   #maybeIdle(): void {
     if (this.pending.size > 0 || this.#reserved > 0) return;
-    this.#reader?.abort();   // stop reading: nothing is expected
+    this.#reader?.abort(STOP_READING);   // stop reading: nothing is expected
     if (this.retired) {
       void this.close();
     } else if (this.#idleTimer === undefined && !this.#closed) {
@@ -231,8 +236,11 @@ class Channel {
     const buf = Buffer.allocUnsafe(RECV_BUFFER);
     try {
       const sock = await this.open();
+      let ac = new AbortController();
       while (this.pending.size > 0 && !this.#closed) {
-        const ac = new AbortController();
+        // One controller for as long as it is not used: a new one (and a new signal) per datagram cost
+        // more than parsing the answer.
+        if (ac.signal.aborted) ac = new AbortController();
         this.#reader = ac;
         let r: RecvResult;
         try {
@@ -272,10 +280,13 @@ class Channel {
   #handle(data: Buffer, r: RecvResult): void {
     const counters = this.#transport.counters;
     if (r.truncated) return counters.add('droppedTruncated');
-    const family = r.family === 'IPv6' || r.family === '6' || net.isIPv6(r.address) ? 'ipv6' : 'ipv4';
-    if (r.port !== this.server.port || !net.isIP(r.address.replace(/%.*$/, '')) ||
-        !this.#source.check(r.address.replace(/%.*$/, ''), family)) {
-      return counters.add('droppedWrongSource');
+    if (r.port !== this.server.port) return counters.add('droppedWrongSource');
+    if (r.address !== this.#sourceText) {
+      // Another spelling of the server's address (IPv6 forms, a scope) or another host: ask the BlockList.
+      const family = r.family === 'IPv6' || r.family === '6' || net.isIPv6(r.address) ? 'ipv6' : 'ipv4';
+      const bare = r.address.replace(/%.*$/, '');
+      if (!net.isIP(bare) || !this.#source.check(bare, family)) return counters.add('droppedWrongSource');
+      this.#sourceText = r.address;   // the spelling this socket reports: compared directly from now on
     }
     if (data.length < 12) return counters.add('droppedMalformed');
     const id = data.readUInt16BE(0);
@@ -308,7 +319,9 @@ class Query {
   readonly #maxAttempts: number;
   readonly #start: number;
   readonly #deadline: number;
-  readonly #ac = new AbortController();
+  /** Cancels the TCP fallback when the query ends; made only for that (an AbortController and the
+   *  DOMException of its abort() cost more than the rest of a cached answer). */
+  #ac: AbortController | undefined;
   readonly #attempts = new Set<Attempt>();
   readonly #signal: AbortSignal | undefined;
   #made = 0;
@@ -463,7 +476,7 @@ class Query {
     try {
       const timeout = Math.max(1, Math.min(this.#t.options.timeout, this.#deadline - Date.now()));
       const raw = await tcpExchange(server, encodeQuery(id, this.question.name, this.question.type, edns),
-        { timeout, signal: this.#ac.signal });
+        { timeout, signal: (this.#ac ??= new AbortController()).signal });
       const m = parseMessage(raw);
       if (m.id !== id) counters.add('droppedWrongId');
       else if (!m.qr) counters.add('droppedMalformed');
@@ -506,7 +519,7 @@ class Query {
     if (this.#resendTimer !== undefined) clearTimeout(this.#resendTimer);
     if (this.#budgetTimer !== undefined) clearTimeout(this.#budgetTimer);
     this.#signal?.removeEventListener('abort', this.#onAbort);
-    this.#ac.abort();
+    this.#ac?.abort();
     for (const a of this.#attempts) a.channel.abandon(a);
     this.#attempts.clear();
     return true;
