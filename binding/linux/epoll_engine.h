@@ -11,8 +11,9 @@
 //
 // Why epoll and not io_uring (measured, not assumed; bench/uring/README.md has the figures and how to
 // repeat them): on this kind of machine an io_uring echo server in C, with batched submissions and
-// multishot accept, was no faster than the C epoll echo server under the same load generator, at 1, 100 or
-// 1,000 connections. perf on a Node server at 1,000 connections puts ~60% of its time in the kernel's TCP
+// multishot accept, was slower than the C epoll echo server under the same load generator: 5.4-7.7 us of
+// server CPU per round trip against 3.9-4.5 at 100 connections, 7.6-7.8 against 4.8-5.4 at 1,000, and
+// the same ~11-28k round trips/s at one connection, where wake-up latency decides. perf on a Node server at 1,000 connections puts ~60% of its time in the kernel's TCP
 // work (tcp_sendmsg with loopback delivery, the copies in readv), which io_uring performs just the same;
 // epoll_wait itself was ~5%. What io_uring would cost: a receive queued in the kernel owns its buffer, so
 // every idle connection would pin memory (or need provided-buffer rings), and kernels or container seccomp
