@@ -7,7 +7,7 @@
 # in the process already, and AddressSanitizer needs the shared runtime to intercept operator new/delete.
 # (A static libstdc++/libgcc from GCC 12 would raise the glibc floor instead: its random.o and unwinder
 # reference arc4random and _dl_find_object, glibc 2.36 and 2.35.) The floor is set by the build host:
-# this one needs glibc >= 2.32 and a GCC 11+ libstdc++ (GLIBCXX_3.4.29); prebuilds meant for older
+# this one needs glibc >= 2.14 and a GCC 11+ libstdc++ (GLIBCXX_3.4.29, checked with objdump -T); prebuilds meant for older
 # distributions must be built on one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
