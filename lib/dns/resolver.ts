@@ -119,7 +119,7 @@ function ipv6Bytes(ip: string): number[] {
   return out;
 }
 
-interface Shared { promise: Promise<DnsMessage>; ac: AbortController; waiters: number }
+interface Shared { promise: Promise<DnsMessage>; cancel(): void; waiters: number }
 
 export class Resolver {
   readonly #counters = new Counters();
@@ -206,7 +206,7 @@ export class Resolver {
 
   /** Rejects every query in progress with ECANCELLED. */
   cancel(): void {
-    for (const s of [...this.#inFlight]) s.ac.abort();
+    for (const s of [...this.#inFlight]) s.cancel();
   }
 
   /** This resolver's counters (dnsStats() has the process-wide totals). */
@@ -379,15 +379,15 @@ export class Resolver {
   }
 
   #start(key: string, name: string, type: QueryType): Shared {
-    const ac = new AbortController();
-    const promise = this.#transport.query({ name, type }, this.#servers, ac.signal).catch((err: unknown) => {
+    const query = this.#transport.start({ name, type }, this.#servers);
+    const promise = query.promise.catch((err: unknown) => {
       if (err instanceof QueryFailure && err.code === 'ENOSERVERS') {
         throw new QueryFailure('ENOSERVERS', `no DNS servers configured (system configuration: ${this.#sourceNote}); ` +
           'give them with options.servers or setServers()');
       }
       throw err;
     });
-    const shared: Shared = { promise, ac, waiters: 0 };
+    const shared: Shared = { promise, cancel: query.cancel, waiters: 0 };
     this.#inFlight.add(shared);
     if (this.#coalesce) this.#shared.set(key, shared);
     const servers = this.#servers;
@@ -418,7 +418,7 @@ export class Resolver {
         // This caller goes; the network query stops only when nobody else waits for it.
         if (shared.waiters === 0) {
           for (const [k, v] of this.#shared) if (v === shared) this.#shared.delete(k);
-          shared.ac.abort();
+          shared.cancel();
         }
         reject(new AbortError(undefined, { cause: signal.reason }));
       };
