@@ -4,8 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <exception>
-
+#include "../common/guarded_call.h"
 #include "fd_util.h"
 
 namespace iocpnet {
@@ -247,18 +246,7 @@ void EpollEngine::Handle(uint64_t token, uint32_t events) {
   EpollHandle* h = it->second;
   h->Retain();
   // No handle scope of its own: opening one allocates, and the batch's scope bounds what a batch holds.
-  try {
-    h->OnReady(env_, events);
-  } catch (const std::exception&) {
-    // The shared code calls into JS through node-addon-api, which reports a failed call as a C++
-    // exception (the error factory or a constructor failing while a worker terminates). It must not
-    // unwind into libuv; what it interrupted is cleaned up at teardown.
-  }
-  bool pending = false;
-  if (napi_is_exception_pending(env_, &pending) == napi_ok && pending) {
-    napi_value ignored;
-    napi_get_and_clear_last_exception(env_, &ignored);  // same cases; the next handler must start clean
-  }
+  GuardedCall(env_, [&] { h->OnReady(env_, events); });
   h->Release();
 }
 

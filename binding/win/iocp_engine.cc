@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "../common/guarded_call.h"
 #include "winsock.h"
 
 namespace iocpnet {
@@ -109,7 +110,7 @@ void IocpEngine::DispatchReady(napi_env env) {
     std::lock_guard<std::mutex> lock(mu_);
     handling_.swap(ready_);
   }
-  for (IocpOp* op : handling_) op->handler(op, env);
+  for (IocpOp* op : handling_) GuardedCall(env, [&] { op->handler(op, env); });
   handling_.clear();
 }
 
@@ -120,7 +121,7 @@ void IocpEngine::DrainPort(napi_env env, DWORD timeout_ms) {
   for (ULONG i = 0; i < n; i++) {
     if (entries[i].lpOverlapped == nullptr) continue;
     IocpOp* op = static_cast<IocpOp*>(entries[i].lpOverlapped);
-    op->handler(op, env);
+    GuardedCall(env, [&] { op->handler(op, env); });
   }
 }
 
