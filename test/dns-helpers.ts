@@ -161,6 +161,23 @@ export class ScriptedServer {
     });
   }
 
+  /** start(), also answering over TCP on the same port number. The UDP port is the kernel's choice and the
+   *  same TCP port may be taken (by a connection of another test in TIME_WAIT, say): then both are tried
+   *  again on a new port, rather than failing at random with EADDRINUSE. */
+  static async startWithTcp(handler: Handler, answer: (query: packet.DecodedPacket) => Buffer,
+                            address = '127.0.0.1'): Promise<ScriptedServer> {
+    for (let attempt = 1; ; attempt++) {
+      const srv = await ScriptedServer.start(handler, address);
+      try {
+        await srv.listenTcp(answer);
+        return srv;
+      } catch (err) {
+        await srv.close();
+        if ((err as { code?: string }).code !== 'EADDRINUSE' || attempt === 20) throw err;
+      }
+    }
+  }
+
   get address(): string { return this.socket.address().address; }
   get port(): number { return this.socket.address().port; }
   /** As setServers() takes it. */

@@ -230,8 +230,9 @@ describe('dns transport (scripted server)', function () {
 
   it('a truncated answer is asked again over TCP (our own connect) from the same server', async () => {
     const many = Array.from({ length: 120 }, (_, i) => a(NAME, `10.1.${i >> 8}.${i & 255}`));
-    const srv = await start((q) => q.reply(response(q, { tc: true, answers: many.slice(0, 3) })));
-    await srv.listenTcp((query) => packetResponse(query, many));
+    const srv = await ScriptedServer.startWithTcp((q) => q.reply(response(q, { tc: true, answers: many.slice(0, 3) })),
+      (query) => packetResponse(query, many));
+    servers.push(srv);
     const r = new Resolver({ servers: [srv.spec], cache: false });
     const got = await r.resolve4(NAME);
     assert.equal(got.length, 120);
