@@ -66,6 +66,25 @@ describe('dns codec', () => {
     assert.equal(any.questions?.[0].type, 'ANY');
   });
 
+  it('writes queries byte for byte as dns-packet would (names, root, trailing dot, every type, with and without EDNS0)', () => {
+    const names = ['example.test', 'example.test.', '.', '', 'a', 'xn--bcher-kva.example', 'bücher.example', `${'a'.repeat(63)}.b`, '_sip._tcp.example.test'];
+    const types: QueryType[] = ['A', 'AAAA', 'ANY', 'CAA', 'CNAME', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SRV', 'TXT'];
+    for (const name of names) {
+      for (const type of types) {
+        for (const edns of [false, true]) {
+          const expected = packet.encode({
+            type: 'query', id: 0x1234, flags: packet.RECURSION_DESIRED,
+            questions: [{ type: type as packet.RecordType, name, class: 'IN' }],
+            additionals: edns
+              ? [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }]
+              : [],
+          });
+          assert.deepEqual(encodeQuery(0x1234, name, type, edns), expected, `${name} ${type} edns=${edns}`);
+        }
+      }
+    }
+  });
+
   it('rejects names that cannot be sent (EBADNAME), accepts the root and a trailing dot', () => {
     for (const bad of ['a..b', `${'a'.repeat(64)}.test`, `${'abc.'.repeat(64)}test`, 'a b.test', 'tab\t.test', '..']) {
       assert.ok(badName(bad) !== undefined, bad);

@@ -1,4 +1,4 @@
-// DNS wire format. Queries are encoded with dns-packet. Answers are checked here first, byte by byte: the
+// DNS wire format. Queries are written by hand (encodeQuery says why). Answers are checked here first, byte by byte: the
 // header counts must fit the message, every name must stay inside it (compression pointers only point
 // backwards, as dns-packet requires, so no loop is possible), every record's data must fit its RDLENGTH,
 // and the record types we read must have exactly the shape their type says. Only then are the records
@@ -74,18 +74,39 @@ interface PacketInternals {
 }
 const internals = packet as unknown as PacketInternals;
 
-/** A DNS query for one question, with RD set and (optionally) an EDNS0 OPT record. `name` must be checked. */
+/** A DNS query for one question, with RD set and (optionally) an EDNS0 OPT record. `name` must be checked.
+ *  Written out by hand rather than with dns-packet's encoder: profiling the resolver with an in-memory
+ *  server put dns-packet's encode at ~10% of a query's CPU time (an object graph and a UTF-8 write per
+ *  label); this is a dozen writes into one buffer, byte-for-byte the same (a test compares them). */
 export function encodeQuery(id: number, name: string, type: QueryType, edns: boolean): Buffer {
-  return packet.encode({
-    type: 'query',
-    id,
-    flags: packet.RECURSION_DESIRED,
-    // dns-packet knows ANY; its type definitions do not list it.
-    questions: [{ type: type as packet.RecordType, name, class: 'IN' }],
-    additionals: edns
-      ? [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }]
-      : [],
-  });
+  const bare = name.endsWith('.') ? name.slice(0, -1) : name;
+  const nameBytes = bare === '' ? 1 : Buffer.byteLength(bare) + 2;   // length bytes and the root's 0
+  const buf = Buffer.allocUnsafe(12 + nameBytes + 4 + (edns ? 11 : 0));
+  buf.writeUInt16BE(id, 0);
+  buf.writeUInt16BE(0x0100, 2);   // RD
+  buf.writeUInt16BE(1, 4);        // QDCOUNT
+  buf.writeUInt32BE(0, 6);        // ANCOUNT, NSCOUNT
+  buf.writeUInt16BE(edns ? 1 : 0, 10);
+  let off = 12;
+  if (bare !== '') {
+    for (const label of bare.split('.')) {
+      const len = buf.write(label, off + 1);
+      buf[off] = len;
+      off += len + 1;
+    }
+  }
+  buf[off++] = 0;
+  buf.writeUInt16BE(TYPE[type], off);
+  buf.writeUInt16BE(CLASS_IN, off + 2);
+  off += 4;
+  if (edns) {
+    buf[off] = 0;                              // the root's name
+    buf.writeUInt16BE(TYPE.OPT, off + 1);
+    buf.writeUInt16BE(EDNS_PAYLOAD, off + 3);  // CLASS: the UDP payload we accept
+    buf.writeUInt32BE(0, off + 5);             // TTL: extended RCODE, version 0, no flags
+    buf.writeUInt16BE(0, off + 9);             // RDLENGTH
+  }
+  return buf;
 }
 
 /** Reason a name cannot be sent (labels of 1–63 bytes, at most 253 characters, no blanks or controls), or
