@@ -329,7 +329,6 @@ class Query {
   #currentPending = false;   // the newest try has not failed or been answered yet
   #lastError: DnsErrorCode | undefined;
   #resendTimer: NodeJS.Timeout | undefined;
-  #budgetTimer: NodeJS.Timeout | undefined;
   #tcpInFlight = false;
   #ednsRetried = false;
   #finished = false;
@@ -353,10 +352,6 @@ class Query {
   begin(): void {
     if (this.#signal?.aborted) return this.#fail('ECANCELLED');
     this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
-    this.#budgetTimer = setTimeout(() => {
-      if (this.#currentPending || this.#tcpInFlight) this.#lastError = 'ETIMEOUT';
-      this.#fail(this.#finalCode());
-    }, this.#t.options.totalTimeout);
     this.#next();
   }
 
@@ -381,17 +376,23 @@ class Query {
     if (this.#resendTimer !== undefined) clearTimeout(this.#resendTimer);
     this.#resendTimer = undefined;
     if (this.#made >= this.#maxAttempts) return this.#fail(this.#finalCode());
+    // One timer per query, not two: the resend timer also ends the total budget (its delay is cut to what
+    // is left of it), and the TCP fallback's own timeout stops at the deadline too.
+    const left = this.#deadline - Date.now();
+    if (left <= 0) return this.#fail(this.#finalCode());
     const server = this.#servers[(this.#start + this.#made) % this.#servers.length];
     if (this.#made > 0) this.#t.counters.add('retransmissions');
     this.#made++;
     this.#currentPending = true;
     this.#current = undefined;
     void this.#send(server, this.#t.useEdns(server), true);
+    const lastByBudget = left <= this.#t.options.timeout;
     this.#resendTimer = setTimeout(() => {
       this.#resendTimer = undefined;
       if (this.#currentPending) this.#lastError = 'ETIMEOUT';
-      this.#next();
-    }, Math.max(0, Math.min(this.#t.options.timeout, this.#deadline - Date.now())));
+      if (lastByBudget) this.#fail(this.#finalCode());   // the budget is spent (a timer may fire a ms early)
+      else this.#next();
+    }, lastByBudget ? left : this.#t.options.timeout);
   }
 
   async #send(server: ServerAddress, edns: boolean, isCurrent: boolean): Promise<void> {
@@ -519,7 +520,6 @@ class Query {
     if (this.#finished) return false;
     this.#finished = true;
     if (this.#resendTimer !== undefined) clearTimeout(this.#resendTimer);
-    if (this.#budgetTimer !== undefined) clearTimeout(this.#budgetTimer);
     this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#ac?.abort();
     for (const a of this.#attempts) a.channel.abandon(a);
