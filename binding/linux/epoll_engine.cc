@@ -22,19 +22,27 @@ constexpr int kMaxRounds = 4;
 
 EpollEngine* EpollHandle::epoll() const { return EpollEngine::Of(engine_); }
 
-SysError EpollHandle::Watch(int fd, uint32_t events) { return epoll()->Watch(fd, events, this, &token_); }
+SysError EpollHandle::Watch(uint32_t events) { return epoll()->Watch(fd_, events, this, &token_); }
 
-void EpollHandle::Unwatch(int fd) {
-  if (token_ == 0) return;
-  epoll()->Unwatch(fd, token_);
-  token_ = 0;
+void EpollHandle::CloseOsSocket() {
+  closing_ = true;
+  if (fd_ < 0) return;
+  if (token_ != 0) {
+    epoll()->Unwatch(fd_, token_);
+    token_ = 0;
+  }
+  CloseFd(fd_);
+  fd_ = -1;
+}
+
+void EpollHandle::CloseForTeardown() {
+  CloseOsSocket();
+  epoll()->AbortAtTeardown(this);
 }
 
 void EpollHandle::Kick() {
   if (token_ != 0) epoll()->Kick(token_);
 }
-
-void EpollHandle::AbortAtTeardown() { epoll()->AbortAtTeardown(this); }
 
 // ---------------------------------------------------------------------------------------------------------
 // EpollEngine: life

@@ -38,11 +38,13 @@ namespace iocpnet {
 
 class EpollEngine;
 
-// A socket the engine watches: registered once, edge-triggered. Subclasses keep their own "readable" and
-// "writable" flags (set by events, cleared by EAGAIN) and try every operation speculatively first.
+// A socket the engine watches: one descriptor, registered once, edge-triggered. Subclasses keep their own
+// "readable" and "writable" flags (set by events, cleared by EAGAIN) and try every operation speculatively
+// first. Closing is the same for every kind of socket, so it lives here.
 class EpollHandle : public SocketBase {
  public:
-  explicit EpollHandle(Engine* engine) : SocketBase(engine) {}
+  explicit EpollHandle(Engine* engine, int fd = -1) : SocketBase(engine), fd_(fd) {}
+  ~EpollHandle() override { CloseOsSocket(); }
 
   // Engine only, on the JS thread. `events` is the epoll mask, or 0 when the handle asked to be looked at
   // again (Kick): a cancel request, a resume, an accept budget used up. The engine holds a reference for
@@ -52,15 +54,20 @@ class EpollHandle : public SocketBase {
   // nothing then; no JS runs).
   virtual void AbortPending(napi_env env) = 0;
 
+  // SocketBase: close the descriptor; at teardown also queue AbortPending for after every socket is closed.
+  void CloseForTeardown() override;
+  void CloseOnCollect() override { CloseOsSocket(); }
+
  protected:
   EpollEngine* epoll() const;
-  SysError Watch(int fd, uint32_t events);
-  void Unwatch(int fd);  // call before close(fd)
+  SysError Watch(uint32_t events);  // fd_
+  // Stops watching fd_ and closes it (a listener's backlog is reset); marks the socket closing. Idempotent.
+  void CloseOsSocket();
   // Asks for OnReady(env, 0) from the engine's next dispatch, after the events already queued. Deferring
   // keeps completions asynchronous as on Windows (a cancel never settles inside the caller's call).
   void Kick();
-  // CloseForTeardown helper: queue AbortPending for after every socket is closed.
-  void AbortAtTeardown();
+
+  int fd_;  // -1 once closed
 
  private:
   uint64_t token_ = 0;  // 0: not watched

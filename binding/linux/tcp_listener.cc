@@ -27,8 +27,6 @@ bool ClientGone(int e) {
 
 }  // namespace
 
-TcpListener::~TcpListener() { CloseOsSocket(); }
-
 SysError TcpListener::Listen(napi_env env, const SockAddr& addr, const ListenOptions& opts, napi_value on_accept,
                              const char** syscall) {
   *syscall = "socket";
@@ -50,7 +48,7 @@ SysError TcpListener::Listen(napi_env env, const SockAddr& addr, const ListenOpt
   *syscall = "listen";
   // The kernel silently clamps the backlog to net.core.somaxconn (4096 since Linux 5.4, 128 before).
   if (::listen(fd_, opts.backlog < 0 ? SOMAXCONN : opts.backlog) != 0) return LastError();
-  err = Watch(fd_, EPOLLIN | EPOLLET);  // adding an fd with clients waiting reports it readable at once
+  err = Watch(EPOLLIN | EPOLLET);  // adding an fd with clients waiting reports it readable at once
   if (!err.ok()) return err;
   depth_ = std::max(1, opts.accept_depth);
   napi_create_reference(env, on_accept, 1, &on_accept_);
@@ -142,11 +140,6 @@ napi_value TcpListener::Close(napi_env env) {
   return BeginClose(env);
 }
 
-void TcpListener::CloseForTeardown() {
-  CloseOsSocket();
-  AbortAtTeardown();
-}
-
 void TcpListener::AbortPending(napi_env env) {
   DropAcceptCallback(env);
   ReturnSlots(env);
@@ -159,14 +152,6 @@ void TcpListener::ReturnSlots(napi_env env) {
 void TcpListener::DropAcceptCallback(napi_env env) {
   if (on_accept_ != nullptr) napi_delete_reference(env, on_accept_);
   on_accept_ = nullptr;
-}
-
-void TcpListener::CloseOsSocket() {
-  closing_ = true;
-  if (fd_ < 0) return;
-  Unwatch(fd_);
-  CloseFd(fd_);  // clients still in the backlog are reset
-  fd_ = -1;
 }
 
 SysError TcpListener::LocalAddress(SockAddr* out) const {

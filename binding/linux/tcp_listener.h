@@ -24,23 +24,18 @@ class TcpListener : public EpollHandle {
   napi_value Close(napi_env env);
   SysError LocalAddress(SockAddr* out) const;
 
-  void CloseForTeardown() override;
-  void CloseOnCollect() override { CloseOsSocket(); }
-
   void OnReady(napi_env env, uint32_t events) override;
   void AbortPending(napi_env env) override;
 
  private:
-  ~TcpListener() override;
+  ~TcpListener() override = default;
 
-  void CloseOsSocket();
   void ReturnSlots(napi_env env);
   void DropAcceptCallback(napi_env env);
   void AcceptSome(napi_env env);
   void Deliver(napi_env env, napi_value error, napi_value conn);
   void DeliverError(napi_env env, const SysError& e);
 
-  int fd_ = -1;
   int af_ = AF_INET;
   int depth_ = 32;
   int slots_ = 0;          // accept slots counted in flight

@@ -99,28 +99,13 @@ TcpSocket* TcpSocket::Adopt(Engine* engine, int fd, int af, const SockAddr& remo
   auto* t = new TcpSocket(engine, fd, af);
   t->connected_ = true;
   t->remote_ = remote;
-  *err = t->Watch(fd, kSocketEvents);
+  *err = t->Watch(kSocketEvents);
   if (!err->ok()) {
     t->CloseOsSocket();
     t->Release();
     return nullptr;
   }
   return t;
-}
-
-TcpSocket::~TcpSocket() { CloseOsSocket(); }
-
-void TcpSocket::CloseOsSocket() {
-  closing_ = true;
-  if (fd_ < 0) return;
-  Unwatch(fd_);
-  CloseFd(fd_);
-  fd_ = -1;
-}
-
-void TcpSocket::CloseForTeardown() {
-  CloseOsSocket();
-  AbortAtTeardown();
 }
 
 napi_value TcpSocket::Close(napi_env env) {
@@ -196,7 +181,7 @@ napi_value TcpSocket::Connect(napi_env env, const SockAddr& remote, const SockAd
   // An interrupted connect goes on in the background, exactly as EINPROGRESS (POSIX): never re-issue it.
   const bool pending = rc != 0 && (errno == EINPROGRESS || errno == EINTR);
   if (rc != 0 && !pending) return fail(LastError());
-  const SysError w = Watch(fd_, kSocketEvents);
+  const SysError w = Watch(kSocketEvents);
   if (!w.ok()) return fail(w);
   remote_ = remote;
   if (!pending) {

@@ -42,8 +42,6 @@ class TcpSocket : public EpollHandle {
   SysError LocalAddress(SockAddr* out) const;
   SysError RemoteAddress(SockAddr* out) const;
 
-  void CloseForTeardown() override;
-  void CloseOnCollect() override { CloseOsSocket(); }
 
   void OnReady(napi_env env, uint32_t events) override;
   void AbortPending(napi_env env) override { FailAll(env, SysError::Of(kErrSocketClosed)); }
@@ -52,10 +50,9 @@ class TcpSocket : public EpollHandle {
   struct ReadOp;
   struct WriteOp;
 
-  TcpSocket(Engine* engine, int fd, int af) : EpollHandle(engine), fd_(fd), af_(af) {}
-  ~TcpSocket() override;
+  TcpSocket(Engine* engine, int fd, int af) : EpollHandle(engine, fd), af_(af) {}
+  ~TcpSocket() override = default;
 
-  void CloseOsSocket();
   // Error to report for a failed operation: closed by us, cancelled by the caller, or what the OS said.
   SysError FailureOf(const Op* op, const SysError& os) const;
   // Settles every queued operation with `err` (close, teardown).
@@ -73,7 +70,6 @@ class TcpSocket : public EpollHandle {
   void FailQueuedWrites(napi_env env, const SysError& err);
   void MaybeShutdownAfterWrites(napi_env env);
 
-  int fd_;
   int af_;
   bool readable_ = true;  // cleared by EAGAIN or a short read, set by an epoll event: no syscall sure to fail
   bool read_end_seen_ = false;  // FIN, reset or error reported: a short read no longer means "drained"

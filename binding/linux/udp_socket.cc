@@ -66,28 +66,13 @@ UdpSocket* UdpSocket::Create(Engine* engine, int af, SysError* err) {
   }
   auto* u = new UdpSocket(engine, fd, af);
   // Watched from the start: an unbound or unconnected UDP socket reports nothing misleading (EPOLLOUT only).
-  *err = u->Watch(fd, kSocketEvents);
+  *err = u->Watch(kSocketEvents);
   if (!err->ok()) {
     u->CloseOsSocket();
     u->Release();
     return nullptr;
   }
   return u;
-}
-
-UdpSocket::~UdpSocket() { CloseOsSocket(); }
-
-void UdpSocket::CloseOsSocket() {
-  closing_ = true;
-  if (fd_ < 0) return;
-  Unwatch(fd_);
-  CloseFd(fd_);
-  fd_ = -1;
-}
-
-void UdpSocket::CloseForTeardown() {
-  CloseOsSocket();
-  AbortAtTeardown();
 }
 
 napi_value UdpSocket::Close(napi_env env) {

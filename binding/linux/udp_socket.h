@@ -52,8 +52,6 @@ class UdpSocket : public EpollHandle {
   SysError LocalAddress(SockAddr* out) const;
   SysError RemoteAddress(SockAddr* out) const;  // ENOTCONN unless connected
 
-  void CloseForTeardown() override;
-  void CloseOnCollect() override { CloseOsSocket(); }
 
   void OnReady(napi_env env, uint32_t events) override;
   void AbortPending(napi_env env) override { FailAll(env, SysError::Of(kErrSocketClosed)); }
@@ -62,10 +60,9 @@ class UdpSocket : public EpollHandle {
   struct RecvOp;
   struct SendOp;
 
-  UdpSocket(Engine* engine, int fd, int af) : EpollHandle(engine), fd_(fd), af_(af) {}
-  ~UdpSocket() override;
+  UdpSocket(Engine* engine, int fd, int af) : EpollHandle(engine, fd), af_(af) {}
+  ~UdpSocket() override = default;
 
-  void CloseOsSocket();
   void FailAll(napi_env env, const SysError& err);
 
   // One non-blocking read: *got = -1 when nothing is queued.
@@ -77,7 +74,6 @@ class UdpSocket : public EpollHandle {
   void Flush(napi_env env);
   void FinishSend(napi_env env, SendOp* op, const SysError& err);
 
-  int fd_;
   int af_;
   bool readable_ = true;   // cleared by EAGAIN, set by an epoll event: no syscall sure to fail
   bool writable_ = true;
