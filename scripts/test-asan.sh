@@ -16,6 +16,14 @@ npx cmake-js configure "${opts[@]}" >/tmp/iocp-net-build-asan.log 2>&1 &&
   npx cmake-js build "${opts[@]}" >>/tmp/iocp-net-build-asan.log 2>&1 ||
   { cat /tmp/iocp-net-build-asan.log; exit 1; }
 
+# The DNS suites' fixture server is started here, before LD_PRELOAD is set: dnsmasq would otherwise be
+# started by the tests with the ASan runtime preloaded, and hang. (test-all.sh has started it already.)
+if [ -z "${IOCP_NET_TEST_DNS:-}" ]; then
+  source scripts/dns-fixture.sh
+  dns_fixture_start
+  trap dns_fixture_stop EXIT
+fi
+
 export IOCP_NET_ADDON="$PWD/$out/Release/iocp_net.node"
 export LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
 export ASAN_OPTIONS="detect_leaks=0:quarantine_size_mb=16:abort_on_error=1"
