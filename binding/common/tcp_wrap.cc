@@ -4,34 +4,9 @@
 #include "sockaddr.h"
 #include "tcp_listener.h"  // backend (win/ or linux/)
 #include "tcp_socket.h"    // backend (win/ or linux/)
+#include "wrap_helpers.h"
 
 namespace iocpnet {
-
-namespace {
-
-Napi::Value Rejected(Napi::Env env, const SysError& err, const char* syscall) {
-  napi_deferred d;
-  napi_value promise;
-  napi_create_promise(env, &d, &promise);
-  napi_reject_deferred(env, d, Addon::Of(env)->MakeError(env, err, syscall, "", -1));
-  return Napi::Value(env, promise);
-}
-
-uint16_t PortArg(const Napi::Value& v) {
-  if (!v.IsNumber()) return 0;
-  int64_t p = v.As<Napi::Number>().Int64Value();
-  return (p >= 0 && p <= 65535) ? static_cast<uint16_t>(p) : 0;
-}
-
-Napi::Array AddressTriple(Napi::Env env, const SockAddr& a) {
-  Napi::Array out = Napi::Array::New(env, 3);
-  out.Set(0u, Napi::String::New(env, a.Address()));
-  out.Set(1u, Napi::Number::New(env, a.port()));
-  out.Set(2u, Napi::String::New(env, a.FamilyName()));
-  return out;
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------------------
 // TcpSocketWrap
@@ -100,7 +75,7 @@ Napi::Value TcpSocketWrap::Connect(const Napi::CallbackInfo& info) {
   if (s == nullptr) return Rejected(env, SysError::Of(kErrSocketClosed), "connect");
   SockAddr remote, local;
   const int fam = s->family() == AF_INET6 ? 6 : 4;
-  const std::string host = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  const std::string host = StringArg(info[0]);
   if (!remote.Parse(host, PortArg(info[1]))) {
     // The JS layer resolves names and checks families first; reaching here means a mismatch.
     return Rejected(env, SysError::Of("EAFNOSUPPORT"), "connect");
@@ -176,12 +151,6 @@ Napi::Value TcpSocketWrap::CancelConnect(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-static void ThrowIfError(Napi::Env env, const SysError& err, const char* syscall) {
-  if (err.ok()) return;
-  Addon::Of(env)->ThrowError(env, err, syscall);
-  throw env.GetAndClearPendingException();
-}
-
 Napi::Value TcpSocketWrap::SetNoDelay(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   TcpSocket* s = Live(env);
@@ -253,7 +222,7 @@ Napi::Value TcpListenerWrap::Listen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (closed_) ThrowIfError(env, SysError::Of(kErrSocketClosed), "listen");
   SockAddr addr;
-  const std::string host = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  const std::string host = StringArg(info[0]);
   const uint16_t port = PortArg(info[1]);
   if (!addr.Parse(host, port)) ThrowIfError(env, SysError::Of("EAFNOSUPPORT"), "bind");
   ListenOptions opts;

@@ -4,18 +4,11 @@
 #include "sockaddr.h"
 #include "udp_options.h"
 #include "udp_socket.h"  // backend (win/ or linux/)
+#include "wrap_helpers.h"
 
 namespace iocpnet {
 
 namespace {
-
-uint16_t PortArg(const Napi::Value& v) {
-  if (!v.IsNumber()) return 0;
-  const int64_t p = v.As<Napi::Number>().Int64Value();
-  return (p >= 0 && p <= 65535) ? static_cast<uint16_t>(p) : 0;
-}
-
-std::string StringArg(const Napi::Value& v) { return v.IsString() ? v.As<Napi::String>().Utf8Value() : ""; }
 
 // An address for a socket of family af. An IPv6 socket takes IPv4 addresses too, as IPv4-mapped ones
 // (it is dual-stack unless ipv6Only was asked, and then the OS refuses them).
@@ -33,21 +26,6 @@ bool ParseFor(int af, const std::string& host, uint16_t port, SockAddr* out) {
   std::memcpy(bytes + 12, &reinterpret_cast<const sockaddr_in*>(&v4.storage)->sin_addr, 4);
   out->len = sizeof(sockaddr_in6);
   return true;
-}
-
-void ThrowIfError(Napi::Env env, const SysError& err, const char* syscall, const std::string& address = "",
-                  int port = -1) {
-  if (err.ok()) return;
-  Addon::Of(env)->ThrowError(env, err, syscall, address, port);
-  throw env.GetAndClearPendingException();
-}
-
-Napi::Array AddressTriple(Napi::Env env, const SockAddr& a) {
-  Napi::Array out = Napi::Array::New(env, 3);
-  out.Set(0u, Napi::String::New(env, a.Address()));
-  out.Set(1u, Napi::Number::New(env, a.port()));
-  out.Set(2u, Napi::String::New(env, a.FamilyName()));
-  return out;
 }
 
 }  // namespace
