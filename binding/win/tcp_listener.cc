@@ -170,11 +170,7 @@ void TcpListener::CloseOsSockets() {
     if (op->acceptor != INVALID_SOCKET) closesocket(op->acceptor);
     op->acceptor = INVALID_SOCKET;
   }
-  if (s_ != INVALID_SOCKET) {
-    CancelIoEx(reinterpret_cast<HANDLE>(s_), nullptr);
-    closesocket(s_);
-    s_ = INVALID_SOCKET;
-  }
+  CancelAndCloseSocket(&s_);
 }
 
 SysError TcpListener::LocalAddress(SockAddr* out) const {

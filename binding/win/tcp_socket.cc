@@ -124,12 +124,7 @@ TcpSocket::~TcpSocket() { CloseOsSocket(); }
 
 void TcpSocket::CloseOsSocket() {
   closing_ = true;
-  if (s_ == INVALID_SOCKET) return;
-  // Closing cancels every overlapped operation; each still completes through the port, and only then
-  // are its buffers released.
-  CancelIoEx(reinterpret_cast<HANDLE>(s_), nullptr);
-  closesocket(s_);
-  s_ = INVALID_SOCKET;
+  CancelAndCloseSocket(&s_);
 }
 
 void TcpSocket::CloseForTeardown() {

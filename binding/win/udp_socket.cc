@@ -90,11 +90,7 @@ void UdpSocket::SetConnReset(bool report) {
 
 void UdpSocket::CloseOsSocket() {
   closing_ = true;
-  if (s_ == INVALID_SOCKET) return;
-  // Each overlapped operation still completes through the port; only then are its buffers released.
-  CancelIoEx(reinterpret_cast<HANDLE>(s_), nullptr);
-  closesocket(s_);
-  s_ = INVALID_SOCKET;
+  CancelAndCloseSocket(&s_);
 }
 
 void UdpSocket::CloseForTeardown() {

@@ -47,4 +47,11 @@ void SetOptionQuietly(SOCKET s, int level, int name, int value) {
   setsockopt(s, level, name, reinterpret_cast<const char*>(&value), sizeof value);
 }
 
+void CancelAndCloseSocket(SOCKET* s) {
+  if (*s == INVALID_SOCKET) return;
+  CancelIoEx(reinterpret_cast<HANDLE>(*s), nullptr);
+  closesocket(*s);
+  *s = INVALID_SOCKET;
+}
+
 }  // namespace iocpnet

@@ -18,6 +18,10 @@ SOCKET CreateEngineSocket(IocpEngine* engine, int af, int type, int proto, SysEr
 // Looks up a Winsock extension function on a socket (per socket, as providers may differ; see libuv).
 bool LoadExtension(SOCKET s, GUID guid, void* fn_out, size_t fn_size);
 
+// Cancels every overlapped operation on *s and closes it (then *s = INVALID_SOCKET; nothing if already so).
+// Each cancelled operation still completes through the port, and only then are its buffers released.
+void CancelAndCloseSocket(SOCKET* s);
+
 // Best-effort socket options whose failure is not an error for the caller.
 void SetOptionQuietly(SOCKET s, int level, int name, int value);
 
