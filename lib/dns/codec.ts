@@ -1,13 +1,13 @@
-// DNS wire format. Queries are written by hand (encodeQuery says why). Answers are checked here first, byte by byte: the
-// header counts must fit the message, every name must stay inside it (compression pointers only point
-// backwards, as dns-packet requires, so no loop is possible), every record's data must fit its RDLENGTH,
-// and the record types we read must have exactly the shape their type says. Only then are the records
-// read, each at the offset the check found, with dns-packet's decoders for names and structured data (so a
-// record dns-packet would misread cannot shift the ones after it) and with our own code for A, AAAA, TXT and
-// CAA (to give exactly what Node gives: inet_ntop's text for IPv6, one byte per character for strings).
-// Whatever is wrong with a message, parseMessage throws a CodecError, which the resolver reports as
-// EBADRESP; nothing it does depends on more than the message's length, so arbitrary bytes cannot make it
-// hang or allocate more than a small multiple of the message.
+// DNS wire format. Queries are written by hand (encodeQuery says why). Answers are checked byte by byte as
+// they are read: the header counts must fit the message, every name must stay inside it (compression
+// pointers only point backwards, as dns-packet requires, so no loop is possible), every record's data must
+// fit its RDLENGTH, and the record types we read must have exactly the shape their type says, before that
+// record is read at the offset the check found. Names, A, AAAA, TXT and CAA are read by our own code (to
+// give exactly what Node gives: inet_ntop's text for IPv6, one byte per character for strings, and names as
+// dns-packet decodes them); MX, SRV, SOA and NAPTR by dns-packet's decoders, which the check leaves nothing
+// to misread. Whatever is wrong with a message, parseMessage throws a CodecError, which the resolver
+// reports as EBADRESP; nothing it does depends on more than the message's length, so arbitrary bytes
+// cannot make it hang or allocate more than a small multiple of the message.
 import * as packet from 'dns-packet';
 
 /** The EDNS0 UDP payload size we advertise (the DNS flag day 2020 value, c-ares' default). */
@@ -80,7 +80,8 @@ const internals = packet as unknown as PacketInternals;
  *  label); this is a dozen writes into one buffer, byte-for-byte the same (a test compares them). */
 export function encodeQuery(id: number, name: string, type: QueryType, edns: boolean): Buffer {
   const bare = name.endsWith('.') ? name.slice(0, -1) : name;
-  const nameBytes = bare === '' ? 1 : Buffer.byteLength(bare) + 2;   // length bytes and the root's 0
+  const ascii = isAscii(bare);
+  const nameBytes = bare === '' ? 1 : (ascii ? bare.length : Buffer.byteLength(bare)) + 2;   // length bytes and the root's 0
   const buf = Buffer.allocUnsafe(12 + nameBytes + 4 + (edns ? 11 : 0));
   buf.writeUInt16BE(id, 0);
   buf.writeUInt16BE(0x0100, 2);   // RD
@@ -88,7 +89,20 @@ export function encodeQuery(id: number, name: string, type: QueryType, edns: boo
   buf.writeUInt32BE(0, 6);        // ANCOUNT, NSCOUNT
   buf.writeUInt16BE(edns ? 1 : 0, 10);
   let off = 12;
-  if (bare !== '') {
+  if (bare !== '' && ascii) {
+    // Each dot becomes the length of the label after it: one pass, no label strings.
+    let lenAt = off++;
+    for (let i = 0; i < bare.length; i++) {
+      const c = bare.charCodeAt(i);
+      if (c === 0x2e) {
+        buf[lenAt] = off - lenAt - 1;
+        lenAt = off++;
+      } else {
+        buf[off++] = c;
+      }
+    }
+    buf[lenAt] = off - lenAt - 1;
+  } else if (bare !== '') {
     for (const label of bare.split('.')) {
       const len = buf.write(label, off + 1);
       buf[off] = len;
@@ -109,19 +123,34 @@ export function encodeQuery(id: number, name: string, type: QueryType, edns: boo
   return buf;
 }
 
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** Reason a name cannot be sent (labels of 1–63 bytes, at most 253 characters, no blanks or controls), or
- *  undefined when it can. The root is "" or ".". */
+ *  undefined when it can. The root is "" or ".". One pass over the characters for an ASCII name (every
+ *  query checks its name, so this is on the hot path); labels are measured in UTF-8 bytes otherwise. */
 export function badName(name: string): string | undefined {
-  let n = name;
-  if (n.endsWith('.')) n = n.slice(0, -1);
+  const n = name.endsWith('.') ? name.slice(0, -1) : name;
   if (n === '') return name === '' || name === '.' ? undefined : 'empty label';
   if (n.length > 253) return 'name longer than 253 characters';
-  if (/[\x00-\x20\x7f]/.test(n)) return 'blank or control character';
-  for (const label of n.split('.')) {
-    const bytes = Buffer.byteLength(label);
-    if (bytes === 0) return 'empty label';
-    if (bytes > 63) return 'label longer than 63 bytes';
+  let label = 0;
+  let ascii = true;
+  for (let i = 0; i < n.length; i++) {
+    const c = n.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return 'blank or control character';
+    if (c === 0x2e) {
+      if (label === 0) return 'empty label';
+      label = 0;
+    } else {
+      if (c > 0x7f) ascii = false;
+      if (++label > 63 && ascii) return 'label longer than 63 bytes';
+    }
   }
+  if (label === 0) return 'empty label';
+  if (ascii) return undefined;
+  for (const l of n.split('.')) if (Buffer.byteLength(l) > 63) return 'label longer than 63 bytes';
   return undefined;
 }
 
@@ -146,8 +175,7 @@ function fail(what: string): never {
 }
 
 /** Checks the name at `off` and returns the offset just after it (after the pointer if it is compressed). */
-function skipName(buf: Buffer, off: number): number {
-  const len = buf.length;
+function skipName(buf: Buffer, len: number, off: number): number {
   let pos = off;
   let segment = off;   // where the labels being read began: a pointer must point before it
   let total = 0;
@@ -178,12 +206,10 @@ function skipName(buf: Buffer, off: number): number {
   }
 }
 
-interface RecordAt { nameOff: number; type: number; cls: number; ttl: number; rdOff: number; rdEnd: number }
-
-function checkRdata(buf: Buffer, type: number, rd: number, end: number): void {
+function checkRdata(buf: Buffer, len: number, type: number, rd: number, end: number): void {
   const n = end - rd;
   const nameFills = (at: number): void => {
-    if (at >= end || skipName(buf, at) !== end) fail(`bad data in a type ${type} record`);
+    if (at >= end || skipName(buf, len, at) !== end) fail(`bad data in a type ${type} record`);
   };
   const strings = (at: number, count: number): number => {
     for (let i = 0; i < count; i++) {
@@ -201,8 +227,8 @@ function checkRdata(buf: Buffer, type: number, rd: number, end: number): void {
     case TYPE.SRV: if (n < 7) fail('short SRV record'); nameFills(rd + 6); break;
     case TYPE.SOA: {
       if (n < 22) fail('short SOA record');
-      const second = skipName(buf, rd);
-      if (second >= end || skipName(buf, second) + 20 !== end) fail('bad SOA record');
+      const second = skipName(buf, len, rd);
+      if (second >= end || skipName(buf, len, second) + 20 !== end) fail('bad SOA record');
       break;
     }
     case TYPE.TXT: {
@@ -226,20 +252,28 @@ function checkRdata(buf: Buffer, type: number, rd: number, end: number): void {
   }
 }
 
-function walkRecords(buf: Buffer, off: number, count: number, out: RecordAt[]): number {
+/** The records of one section, each checked and then read at once. OPT records are handed to `opt` (only the
+ *  additional section takes them). */
+function readSection(buf: Buffer, len: number, off: number, count: number, out: DnsRecord[],
+                     opt: ((nameOff: number, cls: number, rdOff: number) => void) | undefined): number {
   for (let i = 0; i < count; i++) {
     const nameOff = off;
-    off = skipName(buf, off);
-    if (off + 10 > buf.length) fail('record header runs past the end');
-    const type = buf.readUInt16BE(off);
-    const cls = buf.readUInt16BE(off + 2);
+    off = skipName(buf, len, off);
+    if (off + 10 > len) fail('record header runs past the end');
+    const type = (buf[off] << 8) | buf[off + 1];
+    const cls = (buf[off + 2] << 8) | buf[off + 3];
     let ttl = buf.readUInt32BE(off + 4);
     if (ttl > 0x7fffffff) ttl = 0;   // RFC 2181 §8
     const rdOff = off + 10;
-    const rdEnd = rdOff + buf.readUInt16BE(off + 8);
-    if (rdEnd > buf.length) fail('record data runs past the end');
-    checkRdata(buf, type, rdOff, rdEnd);
-    out.push({ nameOff, type, cls, ttl, rdOff, rdEnd });
+    const rdEnd = rdOff + ((buf[off + 8] << 8) | buf[off + 9]);
+    if (rdEnd > len) fail('record data runs past the end');
+    checkRdata(buf, len, type, rdOff, rdEnd);
+    if (type === TYPE.OPT) {
+      if (opt === undefined) fail('OPT record outside the additional section');
+      opt(nameOff, cls, rdOff);
+    } else {
+      out.push({ name: decodeName(buf, nameOff), type, class: cls, ttl, data: readData(buf, type, rdOff, rdEnd) });
+    }
     off = rdEnd;
   }
   return off;
@@ -279,12 +313,11 @@ export function formatIPv6(b: Uint8Array, o = 0): string {
   return s;
 }
 
-function readData(buf: Buffer, r: RecordAt): RecordData {
-  const { rdOff: rd, rdEnd: end } = r;
-  switch (r.type) {
+function readData(buf: Buffer, type: number, rd: number, end: number): RecordData {
+  switch (type) {
     case TYPE.A: return `${buf[rd]}.${buf[rd + 1]}.${buf[rd + 2]}.${buf[rd + 3]}`;
     case TYPE.AAAA: return formatIPv6(buf, rd);
-    case TYPE.NS: case TYPE.CNAME: case TYPE.PTR: case TYPE.DNAME: return internals.name.decode(buf, rd);
+    case TYPE.NS: case TYPE.CNAME: case TYPE.PTR: case TYPE.DNAME: return decodeName(buf, rd);
     case TYPE.TXT: {
       const out: string[] = [];
       for (let at = rd; at < end; at += 1 + buf[at]) out.push(buf.toString('latin1', at + 1, at + 1 + buf[at]));
@@ -303,14 +336,37 @@ function readData(buf: Buffer, r: RecordAt): RecordData {
   }
 }
 
-function readRecords(buf: Buffer, list: RecordAt[]): DnsRecord[] {
-  return list.map((r) => ({ name: internals.name.decode(buf, r.nameOff), type: r.type, class: r.cls, ttl: r.ttl, data: readData(buf, r) }));
+/** A name that skipName() has checked, as dns-packet decodes it (labels as UTF-8, joined by dots; "." for
+ *  the root). An ASCII name, the usual case, is copied into a scratch buffer with dots for the length bytes
+ *  and read as one string: one allocation instead of a string per label and a join. */
+function decodeName(buf: Buffer, off: number): string {
+  let n = 0;
+  let pos = off;
+  for (;;) {
+    const l = buf[pos];
+    if (l === 0) break;
+    if ((l & 0xc0) === 0xc0) {
+      pos = ((l & 0x3f) << 8) | buf[pos + 1];
+      continue;
+    }
+    if (n !== 0) nameScratch[n++] = 0x2e;
+    for (let i = pos + 1; i <= pos + l; i++) {
+      const c = buf[i];
+      if (c > 0x7f) return internals.name.decode(buf, off);   // UTF-8 label by label, as dns-packet does
+      nameScratch[n++] = c;
+    }
+    pos += l + 1;
+  }
+  return n === 0 ? '.' : nameScratch.latin1Slice(0, n);
 }
+/** Names are at most 254 bytes with their dots (skipName checked). */
+const nameScratch = Buffer.allocUnsafe(256) as Buffer & { latin1Slice(start: number, end: number): string };
 
-/** Parses a DNS message; throws CodecError (code EBADRESP) when it is malformed in any way. */
-export function parseMessage(buf: Buffer): DnsMessage {
+/** Parses a DNS message (the first `len` bytes of `buf`, by default all of it); throws CodecError (code
+ *  EBADRESP) when it is malformed in any way. The result holds no reference to `buf`: the caller may reuse it. */
+export function parseMessage(buf: Buffer, len = buf.length): DnsMessage {
   try {
-    return parseChecked(buf);
+    return parseChecked(buf, Math.min(len, buf.length));
   } catch (err) {
     if (err instanceof CodecError) throw err;
     // The checks above should leave dns-packet nothing to trip over; if it does anyway, it is still EBADRESP.
@@ -318,54 +374,40 @@ export function parseMessage(buf: Buffer): DnsMessage {
   }
 }
 
-function parseChecked(buf: Buffer): DnsMessage {
-  const len = buf.length;
+function parseChecked(buf: Buffer, len: number): DnsMessage {
   if (len < 12) fail('shorter than a header');
-  const id = buf.readUInt16BE(0);
-  const flags = buf.readUInt16BE(2);
-  const qd = buf.readUInt16BE(4), an = buf.readUInt16BE(6), ns = buf.readUInt16BE(8), ar = buf.readUInt16BE(10);
+  const id = (buf[0] << 8) | buf[1];
+  const flags = (buf[2] << 8) | buf[3];
+  const qd = (buf[4] << 8) | buf[5], an = (buf[6] << 8) | buf[7], ns = (buf[8] << 8) | buf[9], ar = (buf[10] << 8) | buf[11];
   // Every question takes at least 5 bytes and every record 11: counts the message cannot hold are lies.
   if (12 + qd * 5 + (an + ns + ar) * 11 > len) fail('counts larger than the message');
 
   let off = 12;
-  const qAt: Array<{ nameOff: number; type: number; cls: number }> = [];
+  const questions: DnsQuestion[] = [];
   for (let i = 0; i < qd; i++) {
     const nameOff = off;
-    off = skipName(buf, off);
+    off = skipName(buf, len, off);
     if (off + 4 > len) fail('question runs past the end');
-    qAt.push({ nameOff, type: buf.readUInt16BE(off), cls: buf.readUInt16BE(off + 2) });
+    questions.push({ name: decodeName(buf, nameOff), type: (buf[off] << 8) | buf[off + 1], class: (buf[off + 2] << 8) | buf[off + 3] });
     off += 4;
   }
-  const anAt: RecordAt[] = [], nsAt: RecordAt[] = [], arAt: RecordAt[] = [];
-  off = walkRecords(buf, off, an, anAt);
-  off = walkRecords(buf, off, ns, nsAt);
-  walkRecords(buf, off, ar, arAt);
-
+  const answers: DnsRecord[] = [], authorities: DnsRecord[] = [], additionals: DnsRecord[] = [];
+  off = readSection(buf, len, off, an, answers, undefined);
+  off = readSection(buf, len, off, ns, authorities, undefined);
   let rcode = flags & 0xf;
   let edns: DnsMessage['edns'];
-  const additional: RecordAt[] = [];
-  for (const r of arAt) {
-    if (r.type !== TYPE.OPT) { additional.push(r); continue; }
-    if (edns !== undefined) fail('more than one OPT record');
-    if (buf[r.nameOff] !== 0) fail('OPT record not owned by the root');
-    // For OPT the class is the payload size and the TTL holds extended RCODE, version and flags.
-    const rawTtl = buf.readUInt32BE(r.rdOff - 6);
-    edns = { udpPayloadSize: r.cls, version: (rawTtl >>> 16) & 0xff, flags: rawTtl & 0xffff };
-    rcode |= (rawTtl >>> 24) << 4;
+  if (ar > 0) {
+    readSection(buf, len, off, ar, additionals, (nameOff, cls, rdOff) => {
+      if (edns !== undefined) fail('more than one OPT record');
+      if (buf[nameOff] !== 0) fail('OPT record not owned by the root');
+      // For OPT the class is the payload size and the TTL holds extended RCODE, version and flags.
+      const rawTtl = buf.readUInt32BE(rdOff - 6);
+      edns = { udpPayloadSize: cls, version: (rawTtl >>> 16) & 0xff, flags: rawTtl & 0xffff };
+      rcode |= (rawTtl >>> 24) << 4;
+    });
   }
-  if (anAt.some((r) => r.type === TYPE.OPT) || nsAt.some((r) => r.type === TYPE.OPT)) fail('OPT record outside the additional section');
-
   return {
-    id,
-    flags,
-    qr: (flags & 0x8000) !== 0,
-    opcode: (flags >> 11) & 0xf,
-    tc: (flags & 0x0200) !== 0,
-    rcode,
-    questions: qAt.map((q) => ({ name: internals.name.decode(buf, q.nameOff), type: q.type, class: q.cls })),
-    answers: readRecords(buf, anAt),
-    authorities: readRecords(buf, nsAt),
-    additionals: readRecords(buf, additional),
-    edns,
+    id, flags, qr: (flags & 0x8000) !== 0, opcode: (flags >> 11) & 0xf, tc: (flags & 0x0200) !== 0, rcode,
+    questions, answers, authorities, additionals, edns,
   };
 }
