@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { CancelScope, cancellable } from './cancel';
 import type { SocketAddress } from './connection';
-import { incompatibleOptions, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { AbortError, incompatibleOptions, invalidArgType, invalidArgValue, outOfRange } from './errors';
 import { native, type NativeUdpSocket } from './native';
 import {
   asBytes, checkBoolean, checkNumber, checkObject, checkOpOptions, checkPort, checkString, isBufferView,
@@ -122,6 +122,16 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
   #connecting = false;
   #closed = false;
   #sendIds = 0;
+  /** The signal of the latest receive that had one, watched by one listener for as long as receives keep
+   *  passing it: a reader that gives every recv() the same signal (the DNS transport does) would otherwise
+   *  add and remove a listener per datagram, which cost more than the datagram. */
+  #recvSignal: AbortSignal | undefined;
+  /** Receives started under #recvSignal and not settled (one at most, but a refused concurrent one counts too). */
+  #recvWatched = 0;
+  readonly #onRecvAbort = (): void => {
+    this.#recvSignal = undefined;
+    if (this.#recvWatched > 0) this.#h.cancelRecv();
+  };
 
   /** @internal use createUdpSocket() */
   constructor(handle: NativeUdpSocket, type: UdpType, lookup: typeof dns.lookup) {
@@ -222,6 +232,7 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
     }
     if (options === undefined) return this.#h.recv(target);  // the hot path: no closures, no scope
     const opts = checkOpOptions(options);
+    if (opts.signal !== undefined && opts.timeout === undefined) return this.#recvUnder(opts.signal, () => this.#h.recv(target));
     return cancellable(opts, () => this.#h.recv(target), () => this.#h.cancelRecv(), this.#recvContext());
   }
 
@@ -231,7 +242,8 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
     if (options !== undefined) {
       const opts = checkOpOptions(options) as RecvMessageOptions;
       if (opts.maxBytes !== undefined) max = checkNumber('options.maxBytes', opts.maxBytes, 1, MAX_DATAGRAM, true);
-      if (opts.signal !== undefined || opts.timeout !== undefined) {
+      if (opts.signal !== undefined && opts.timeout === undefined) return this.#recvUnder(opts.signal, () => this.#h.recvChunk(max));
+      if (opts.timeout !== undefined) {
         return cancellable(opts, () => this.#h.recvChunk(max), () => this.#h.cancelRecv(), this.#recvContext());
       }
     }
@@ -270,6 +282,27 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
     }
   }
 
+  /** A receive that `signal` cancels (see #recvSignal). As with cancellable(), it settles only when the native
+   *  receive has, and a datagram that arrived despite a late abort is kept. */
+  #recvUnder<T>(signal: AbortSignal, start: () => Promise<T>): Promise<T> {
+    if (signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    if (signal !== this.#recvSignal) {
+      this.#recvSignal?.removeEventListener('abort', this.#onRecvAbort);
+      this.#recvSignal = signal;
+      signal.addEventListener('abort', this.#onRecvAbort, { once: true });
+    }
+    const p = start();
+    this.#recvWatched++;
+    return p.then((r) => {
+      this.#recvWatched--;
+      return r;
+    }, (err: { code?: unknown }) => {
+      this.#recvWatched--;
+      if (signal.aborted && err?.code === 'ECANCELED') throw new AbortError(undefined, { cause: signal.reason });
+      throw err;
+    });
+  }
+
   #endsIteration(err: unknown): boolean {
     return this.#closed && (err as { code?: unknown })?.code === 'ERR_SOCKET_CLOSED';
   }
@@ -278,6 +311,8 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
    *  every buffer. Idempotent. */
   close(): Promise<void> {
     this.#closed = true;
+    this.#recvSignal?.removeEventListener('abort', this.#onRecvAbort);
+    this.#recvSignal = undefined;
     return this.#h.close();
   }
 
