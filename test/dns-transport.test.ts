@@ -2,6 +2,7 @@
 // answers from elsewhere, late duplicates, garbage, silence; plus retransmission timing, server rotation,
 // SERVFAIL failover, the EDNS0 fallback, the TCP fallback, and socket replacement.
 import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import type * as dgram from 'node:dgram';
 import * as packet from 'dns-packet';
 import { Resolver, type DatagramSocket, type DatagramSocketFactory, type RecvResult } from '../lib';
@@ -267,6 +268,38 @@ describe('dns transport (scripted server)', function () {
     const r = new Resolver({ servers: [srv.spec], cache: false, socketFactory: factory });
     await r.resolve4(NAME);
     assert.equal(opened, 1);
+  });
+
+  it('tries waiting for a socket to open never share an ID (each gets its own answer, none is retransmitted)', async () => {
+    const srv = await start((q) => q.reply(response(q, { answers: [a(q.packet.questions![0].name, '10.0.0.1')] })));
+    // Every random ID is drawn twice in a row, so a second try drawing while the first still waits for the
+    // socket meets its ID at once. The socket opens slowly, so all 100 tries wait for it (more at once
+    // would overflow the scripted server's receive buffer).
+    const realFill = crypto.randomFillSync;
+    let next = 1;
+    (crypto as { randomFillSync: unknown }).randomFillSync = <T extends NodeJS.ArrayBufferView>(buf: T): T => {
+      const ids = new Uint16Array(buf.buffer, buf.byteOffset, buf.byteLength / 2);
+      for (let i = 0; i < ids.length; i++) ids[i] = next + (i >> 1);
+      next += ids.length / 2;
+      return buf;
+    };
+    try {
+      const factory: DatagramSocketFactory = async (server) => {
+        await sleep(50);
+        return defaultSocketFactory(server);
+      };
+      const r = new Resolver({ servers: [srv.spec], cache: false, udpMaxQueries: 0, timeout: 3000, socketFactory: factory });
+      const names = Array.from({ length: 100 }, (_, i) => `h${i}.example`);
+      const answers = await Promise.all(names.map((n) => r.resolve4(n)));
+      assert.deepEqual(answers, names.map(() => ['10.0.0.1']));
+      const stats = r.stats();
+      assert.equal(stats.droppedWrongQuestion, 0);
+      assert.equal(stats.retransmissions, 0);
+      assert.equal(srv.queries.length, 100);
+      assert.equal(new Set(srv.queries.map((q) => q.packet.id)).size, 100, 'every try had its own ID');
+    } finally {
+      (crypto as { randomFillSync: unknown }).randomFillSync = realFill;
+    }
   });
 
   it('no servers at all: ENOSERVERS with a message saying how to give them', async () => {

@@ -106,11 +106,15 @@ class Channel {
   retired = false;
   /** Tries handed this socket (by Transport.acquire) that are not registered yet: it must stay open for them. */
   #reserved = 0;
+  /** IDs of tries allocated before the socket was open and not registered yet (see allocId()). */
+  #waitingIds: Set<number> | undefined;
   readonly #transport: Transport;
   readonly #done = new Set<number>();
   readonly #source: net.BlockList;
   #sourceText: string;
   #socket: Promise<DatagramSocket> | undefined;
+  /** The socket, once open: a query on an open channel goes out without waiting for a promise. */
+  socket: DatagramSocket | undefined;
   #reading = false;
   #reader: AbortController | undefined;
   /** A recv() is posted now; and the sends waiting for that (recvPosted()). */
@@ -130,16 +134,21 @@ class Channel {
   open(): Promise<DatagramSocket> {
     if (this.#socket === undefined) {
       this.#socket = this.#transport.options.socketFactory(this.server);
-      this.#socket.then(() => this.#transport.counters.add('socketsOpened'), () => this.retire());
+      this.#socket.then((sock) => {
+        this.socket = sock;
+        this.#transport.counters.add('socketsOpened');
+      }, () => this.retire());
     }
     return this.#socket;
   }
 
-  /** A fresh random ID not in use on this socket. */
+  /** A fresh random ID not in use on this socket: neither outstanding nor given to a try that waits for the
+   *  socket to open (two of those with one ID would take each other's answer). */
   allocId(): number {
     let id = randomId();
-    for (let i = 0; i < 64 && this.pending.has(id); i++) id = randomId();
+    for (let i = 0; i < 64 && (this.pending.has(id) || this.#waitingIds?.has(id) === true); i++) id = randomId();
     this.#done.delete(id);
+    if (this.socket === undefined) (this.#waitingIds ??= new Set()).add(id);
     return id;
   }
 
@@ -150,12 +159,14 @@ class Channel {
   }
 
   /** A reserved try that will not be sent after all. */
-  release(): void {
+  release(id: number): void {
+    this.#waitingIds?.delete(id);
     this.#reserved--;
     this.#maybeIdle();
   }
 
   register(a: Attempt): void {
+    this.#waitingIds?.delete(a.id);
     this.#reserved--;
     this.pending.set(a.id, a);
     if (this.#idleTimer !== undefined) {
@@ -235,7 +246,7 @@ class Channel {
     this.#reading = true;
     const buf = Buffer.allocUnsafe(RECV_BUFFER);
     try {
-      const sock = await this.open();
+      const sock = this.socket ?? await this.open();
       let ac = new AbortController();
       while (this.pending.size > 0 && !this.#closed) {
         // One controller for as long as it is not used: a new one (and a new signal) per datagram cost
@@ -257,7 +268,7 @@ class Channel {
         } finally {
           this.#recvPosted = false;
         }
-        this.#handle(Buffer.from(buf.subarray(0, r.bytes)), r);
+        this.#handle(buf, r);
       }
     } catch (err) {
       this.#failAll(failureCode(err));   // the socket could not be opened
@@ -277,7 +288,8 @@ class Channel {
     for (const a of attempts) a.query.attemptFailed(a, code);
   }
 
-  #handle(data: Buffer, r: RecvResult): void {
+  /** The datagram in `buf` (its first r.bytes bytes, parsed in place: nothing keeps a reference to buf). */
+  #handle(buf: Buffer, r: RecvResult): void {
     const counters = this.#transport.counters;
     if (r.truncated) return counters.add('droppedTruncated');
     if (r.port !== this.server.port) return counters.add('droppedWrongSource');
@@ -288,13 +300,13 @@ class Channel {
       if (!net.isIP(bare) || !this.#source.check(bare, family)) return counters.add('droppedWrongSource');
       this.#sourceText = r.address;   // the spelling this socket reports: compared directly from now on
     }
-    if (data.length < 12) return counters.add('droppedMalformed');
-    const id = data.readUInt16BE(0);
+    if (r.bytes < 12) return counters.add('droppedMalformed');
+    const id = (buf[0] << 8) | buf[1];
     const a = this.pending.get(id);
     if (a === undefined) return counters.add(this.#done.has(id) ? 'droppedLate' : 'droppedWrongId');
     let msg: DnsMessage;
     try {
-      msg = parseMessage(data);
+      msg = parseMessage(buf, r.bytes);
     } catch {
       a.query.sawMalformed = true;
       return counters.add('droppedMalformed');
@@ -322,7 +334,8 @@ class Query {
   /** Cancels the TCP fallback when the query ends; made only for that (an AbortController and the
    *  DOMException of its abort() cost more than the rest of a cached answer). */
   #ac: AbortController | undefined;
-  readonly #attempts = new Set<Attempt>();
+  /** Tries that may still be answered. */
+  readonly #attempts: Attempt[] = [];
   readonly #signal: AbortSignal | undefined;
   #made = 0;
   #current: Attempt | undefined;
@@ -334,9 +347,7 @@ class Query {
   #finished = false;
   #resolve!: (m: DnsMessage) => void;
   #reject!: (e: Error) => void;
-  readonly #onAbort = (): void => this.#fail('ECANCELLED');
-  /** Gives up at once with ECANCELLED (late answers then count as late). */
-  readonly cancel = this.#onAbort;
+  #onAbort: (() => void) | undefined;
 
   constructor(t: Transport, question: Question, servers: ServerAddress[], start: number, signal: AbortSignal | undefined) {
     this.#t = t;
@@ -350,9 +361,18 @@ class Query {
   }
 
   begin(): void {
-    if (this.#signal?.aborted) return this.#fail('ECANCELLED');
-    this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+    const signal = this.#signal;
+    if (signal !== undefined) {
+      if (signal.aborted) return this.#fail('ECANCELLED');
+      this.#onAbort = () => this.cancel();
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
     this.#next();
+  }
+
+  /** Gives up at once with ECANCELLED (late answers then count as late). */
+  cancel(): void {
+    this.#fail('ECANCELLED');
   }
 
   /** Whether an answer repeats our question. A FORMERR may come without one (RFC 6891 §7). */
@@ -395,40 +415,58 @@ class Query {
     }, lastByBudget ? left : this.#t.options.timeout);
   }
 
-  async #send(server: ServerAddress, edns: boolean, isCurrent: boolean): Promise<void> {
+  /** Sends one try. On an open channel whose recv() is posted (the usual case under load) it goes out at
+   *  once, with no promise to wait for. */
+  #send(server: ServerAddress, edns: boolean, isCurrent: boolean): void {
     const ch = this.#t.acquire(server);
-    const id = ch.allocId();
-    const a: Attempt = { query: this, id, channel: ch, server, edns };
+    const a: Attempt = { query: this, id: ch.allocId(), channel: ch, server, edns };
     if (isCurrent) this.#current = a;
+    if (ch.socket !== undefined) this.#register(a, ch.socket);
+    else void this.#sendWhenOpen(a);
+  }
+
+  async #sendWhenOpen(a: Attempt): Promise<void> {
     let sock: DatagramSocket;
     try {
-      sock = await ch.open();
+      sock = await a.channel.open();
     } catch (err) {
-      ch.release();
+      a.channel.release(a.id);
       return this.attemptFailed(a, failureCode(err));
     }
-    if (this.#finished) return ch.release();
-    this.#attempts.add(a);
+    if (this.#finished) return a.channel.release(a.id);
+    this.#register(a, sock);
+  }
+
+  #register(a: Attempt, sock: DatagramSocket): void {
+    const ch = a.channel;
+    this.#attempts.push(a);
     ch.register(a);
     // The recv first, then the query (see Channel.recvPosted()).
     const posted = ch.recvPosted();
-    if (posted !== undefined) {
-      await posted;
-      if (this.#finished || ch.pending.get(id) !== a) return;   // failed (the socket) or answered meanwhile
-    }
-    try {
-      await sock.send(encodeQuery(id, this.question.name, this.question.type, edns));
-      this.#t.counters.add('udpSent');
-    } catch (err) {
-      ch.abandon(a);
-      ch.retire();
+    if (posted === undefined) return this.#transmit(a, sock);
+    void posted.then(() => {
+      if (!this.#finished && ch.pending.get(a.id) === a) this.#transmit(a, sock);   // else failed or answered meanwhile
+    });
+  }
+
+  #transmit(a: Attempt, sock: DatagramSocket): void {
+    const failed = (err: unknown): void => {
+      a.channel.abandon(a);
+      a.channel.retire();
       this.attemptFailed(a, failureCode(err));
+    };
+    let sent: Promise<void>;
+    try {
+      sent = sock.send(encodeQuery(a.id, this.question.name, this.question.type, a.edns));
+    } catch (err) {
+      return failed(err);
     }
+    sent.then(() => this.#t.counters.add('udpSent'), failed);
   }
 
   /** A try failed without an answer worth waiting for: record why; if it was the newest, move on now. */
   attemptFailed(a: Attempt, code: DnsErrorCode): void {
-    this.#attempts.delete(a);
+    this.#forget(a);
     if (this.#finished) return;
     this.#lastError = code;
     if (a === this.#current && this.#currentPending && !this.#tcpInFlight) {
@@ -438,7 +476,7 @@ class Query {
   }
 
   onAnswer(a: Attempt, msg: DnsMessage): void {
-    this.#attempts.delete(a);
+    this.#forget(a);
     if (this.#finished) return;
     if (msg.tc && this.#t.options.tcp) {
       if (!this.#tcpInFlight) void this.#overTcp(a.server);
@@ -506,6 +544,11 @@ class Query {
     this.#next();
   }
 
+  #forget(a: Attempt): void {
+    const i = this.#attempts.indexOf(a);
+    if (i >= 0) this.#attempts.splice(i, 1);
+  }
+
   #finish(msg: DnsMessage): void {
     if (this.#end()) this.#resolve(msg);
   }
@@ -520,10 +563,10 @@ class Query {
     if (this.#finished) return false;
     this.#finished = true;
     if (this.#resendTimer !== undefined) clearTimeout(this.#resendTimer);
-    this.#signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#ac?.abort();
     for (const a of this.#attempts) a.channel.abandon(a);
-    this.#attempts.clear();
+    this.#attempts.length = 0;
     return true;
   }
 }
@@ -550,7 +593,7 @@ export class Transport {
   /** query(), with a direct cancel() (ECANCELLED) for callers that would otherwise make an AbortController
    *  per query only to be able to stop it: the resolver, whose queries are rarely cancelled. */
   start(question: Question, servers: ServerAddress[], signal?: AbortSignal): { promise: Promise<DnsMessage>; cancel(): void } {
-    if (servers.length === 0) return { promise: Promise.reject(new QueryFailure('ENOSERVERS')), cancel: () => undefined };
+    if (servers.length === 0) return { promise: Promise.reject(new QueryFailure('ENOSERVERS')), cancel(): void {} };
     this.counters.add('queries');
     const start = this.options.rotate ? this.#rotor++ % servers.length : 0;
     const q = new Query(this, question, servers, start, signal);
