@@ -119,7 +119,7 @@ function ipv6Bytes(ip: string): number[] {
   return out;
 }
 
-interface Shared { promise: Promise<DnsMessage>; cancel(): void; waiters: number }
+interface Shared { promise: Promise<DnsMessage>; query: { cancel(): void }; waiters: number }
 
 export class Resolver {
   readonly #counters = new Counters();
@@ -206,7 +206,7 @@ export class Resolver {
 
   /** Rejects every query in progress with ECANCELLED. */
   cancel(): void {
-    for (const s of [...this.#inFlight]) s.cancel();
+    for (const s of [...this.#inFlight]) s.query.cancel();
   }
 
   /** This resolver's counters (dnsStats() has the process-wide totals). */
@@ -332,16 +332,18 @@ export class Resolver {
     const name = wireName(hostname);
     const bad = badName(name);
     if (bad !== undefined) return Promise.reject(dnsError('EBADNAME', syscall, hostname));
-    return (async () => {
+    // then() rather than an async function: one promise fewer per query on the resolver's hot path.
+    return this.#message(name, type, signal).then((msg) => {
       try {
-        const msg = await this.#message(name, type, signal);
         if (msg.rcode === RCODE.NXDOMAIN) throw new QueryFailure('ENOTFOUND');
         if (msg.rcode !== RCODE.NOERROR) throw new QueryFailure('EBADRESP', `unexpected RCODE ${msg.rcode}`);
         return extract(msg, name, type, ttl === true);
       } catch (err) {
         throw toDnsError(err, syscall, hostname);
       }
-    })();
+    }, (err: unknown) => {
+      throw toDnsError(err, syscall, hostname);
+    });
   }
 
   /**
@@ -366,7 +368,7 @@ export class Resolver {
   /** The answer for (name, type): from the cache, from a query already in flight, or from the network. */
   #message(name: string, type: QueryType, signal: AbortSignal | undefined): Promise<DnsMessage> {
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
-    const key = `${type} ${name.toLowerCase().replace(/\.$/, '')}`;
+    const key = `${type} ${(name.endsWith('.') ? name.slice(0, -1) : name).toLowerCase()}`;
     const hit = this.#cache.get(key);
     if (hit !== undefined) {
       this.#counters.add('cacheHits');
@@ -399,7 +401,7 @@ export class Resolver {
       }
       throw err;
     });
-    const shared: Shared = { promise, cancel: query.cancel, waiters: 0 };
+    const shared: Shared = { promise, query, waiters: 0 };
     this.#inFlight.add(shared);
     if (this.#coalesce) this.#shared.set(key, shared);
     return shared;
@@ -421,7 +423,7 @@ export class Resolver {
         // This caller goes; the network query stops only when nobody else waits for it.
         if (shared.waiters === 0) {
           for (const [k, v] of this.#shared) if (v === shared) this.#shared.delete(k);
-          shared.cancel();
+          shared.query.cancel();
         }
         reject(new AbortError(undefined, { cause: signal.reason }));
       };
