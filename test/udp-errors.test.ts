@@ -106,6 +106,43 @@ describe('UDP errors and cancellation', () => {
     await closeAll(a, b);
   });
 
+  it('one signal given to many receives: an abort cancels only a receive it was given', async () => {
+    const [a, b] = await udpPair();
+    const ac = new AbortController();
+    const buf = Buffer.alloc(16);
+    const port = a.address().port;
+    for (let i = 0; i < 3; i++) {
+      const r = a.recv(buf, { signal: ac.signal });
+      await b.send(`d${i}`, port, '127.0.0.1');
+      assert.equal(buf.toString('utf8', 0, (await r).bytes), `d${i}`);
+    }
+    const m = a.recvMessage({ signal: ac.signal });
+    await b.send('msg', port, '127.0.0.1');
+    assert.equal((await m).data.toString(), 'msg');
+    // The same signal again, now aborted while the receive waits.
+    const pending = a.recv(buf, { signal: ac.signal });
+    setTimeout(() => ac.abort(new Error('stop')), 30);
+    await assert.rejects(pending, (err: Error) => isAbortError(err) && (err.cause as Error).message === 'stop');
+    await assert.rejects(a.recv(buf, { signal: ac.signal }), (err: Error) => isAbortError(err));
+    // A receive without the signal, after it fired, is left alone.
+    const plain = a.recv(buf);
+    await sleep(30);
+    await b.send('plain', port, '127.0.0.1');
+    assert.equal(buf.toString('utf8', 0, (await plain).bytes), 'plain');
+    // A signal given up for another no longer cancels anything.
+    const first = new AbortController(), second = new AbortController();
+    const r1 = a.recv(buf, { signal: first.signal });
+    await b.send('one', port, '127.0.0.1');
+    await r1;
+    const r2 = a.recv(buf, { signal: second.signal });
+    first.abort();
+    await sleep(30);
+    await b.send('two', port, '127.0.0.1');
+    assert.equal(buf.toString('utf8', 0, (await r2).bytes), 'two');
+    assert.equal(engineStats().opsInFlight, 0);
+    await closeAll(a, b);
+  });
+
   it('times out a pending recv and recvMessage with ETIMEDOUT; the socket stays usable', async () => {
     const [a, b] = await udpPair();
     await b.connect(a.address().port, '127.0.0.1');
