@@ -65,8 +65,9 @@ export type SendData = string | ArrayBufferView | readonly (string | ArrayBuffer
 const enum UdpOption { Broadcast = 0, Ttl = 1, MulticastTtl = 2, MulticastLoop = 3, RecvBufferSize = 4, SendBufferSize = 5 }
 
 const MAX_DATAGRAM = 64 * 1024;
-/** What a send the OS took at once returns: one shared, already resolved promise, no allocation. */
-const SENT: Promise<void> = Promise.resolve();
+/** What a send the OS took at once returns: one shared, already resolved promise, no allocation.
+ *  @internal (the DNS transport recognises it) */
+export const SENT: Promise<void> = Promise.resolve();
 
 function dgramError(code: string, message: string): Error {
   const err = new Error(message) as Error & { code: string };

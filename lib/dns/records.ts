@@ -61,6 +61,8 @@ function cnameChain(answers: DnsRecord[], qname: string): { names: string[]; ttl
 }
 
 function addresses(msg: DnsMessage, qname: string, type: number, ttl: boolean): string[] | RecordWithTtl[] {
+  // The usual answer: only records of the type asked, owned by the name asked. One pass, no chain.
+  if (!ttl && msg.answers.every((r) => r.type === type && sameName(r.name, qname))) return msg.answers.map((r) => r.data as string);
   const chain = cnameChain(msg.answers, qname);
   const found = msg.answers.filter((r) => r.type === type && chain.names.some((n) => sameName(n, r.name)));
   if (found.length === 0) throw new QueryFailure('ENODATA');

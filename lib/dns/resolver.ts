@@ -119,6 +119,8 @@ function ipv6Bytes(ip: string): number[] {
   return out;
 }
 
+const NO_OPTIONS: ResolveOptions = Object.freeze({});
+
 interface Shared { promise: Promise<DnsMessage>; query: { cancel(): void }; waiters: number }
 
 export class Resolver {
@@ -316,7 +318,7 @@ export class Resolver {
   }
 
   #checkOptions(options: unknown): ResolveOptions {
-    if (options === undefined) return {};
+    if (options === undefined) return NO_OPTIONS;
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     const o = options as ResolveOptions;
     if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {

@@ -31,6 +31,7 @@ import {
 import { QueryFailure, type DnsErrorCode } from './errors';
 import type { Counters } from './stats';
 import { tcpExchange } from './tcp';
+import { SENT } from '../udp';
 import { udpSocketFactory } from './udp-factory';
 
 export interface RecvResult { bytes: number; address: string; port: number; family: string; truncated: boolean }
@@ -70,6 +71,7 @@ export interface TransportOptions {
 export interface Question { name: string; type: QueryType }
 
 const RECV_BUFFER = 65536;
+const MAX_SPARE_BUFFERS = 4;
 const DONE_IDS_KEPT = 1024;
 
 // Query IDs from a cryptographic source, drawn in batches.
@@ -244,18 +246,22 @@ class Channel {
 
   async #readLoop(): Promise<void> {
     this.#reading = true;
-    const buf = Buffer.allocUnsafe(RECV_BUFFER);
+    const buf = this.#transport.takeBuffer();
     try {
       const sock = this.socket ?? await this.open();
       let ac = new AbortController();
+      let opts = { signal: ac.signal };
       while (this.pending.size > 0 && !this.#closed) {
         // One controller for as long as it is not used: a new one (and a new signal) per datagram cost
         // more than parsing the answer.
-        if (ac.signal.aborted) ac = new AbortController();
+        if (ac.signal.aborted) {
+          ac = new AbortController();
+          opts = { signal: ac.signal };
+        }
         this.#reader = ac;
         let r: RecvResult;
         try {
-          const received = sock.recv(buf, { signal: ac.signal });
+          const received = sock.recv(buf, opts);
           this.#recvPosted = true;
           this.#wakeSenders();
           r = await received;
@@ -275,6 +281,7 @@ class Channel {
     } finally {
       this.#reading = false;
       this.#reader = undefined;
+      this.#transport.giveBuffer(buf);
       this.#wakeSenders();   // they find their attempt failed, or send without a reader
     }
   }
@@ -450,18 +457,23 @@ class Query {
   }
 
   #transmit(a: Attempt, sock: DatagramSocket): void {
-    const failed = (err: unknown): void => {
-      a.channel.abandon(a);
-      a.channel.retire();
-      this.attemptFailed(a, failureCode(err));
-    };
+    // Counted when handed over, taken back if the send fails: most sends complete at once (the addon's
+    // shared resolved promise, SENT), and a reaction to count them cost two closures and a promise each.
+    this.#t.counters.add('udpSent');
     let sent: Promise<void>;
     try {
       sent = sock.send(encodeQuery(a.id, this.question.name, this.question.type, a.edns));
     } catch (err) {
-      return failed(err);
+      return this.#sendFailed(a, err);
     }
-    sent.then(() => this.#t.counters.add('udpSent'), failed);
+    if (sent !== SENT) sent.then(undefined, (err: unknown) => this.#sendFailed(a, err));
+  }
+
+  #sendFailed(a: Attempt, err: unknown): void {
+    this.#t.counters.add('udpSent', -1);
+    a.channel.abandon(a);
+    a.channel.retire();
+    this.attemptFailed(a, failureCode(err));
   }
 
   /** A try failed without an answer worth waiting for: record why; if it was the newest, move on now. */
@@ -574,7 +586,11 @@ class Query {
 export class Transport {
   readonly options: TransportOptions;
   readonly counters: Counters;
-  readonly #channels = new Map<string, Channel>();
+  /** Current channel per server object (the resolver's server list keeps its objects until setServers()). */
+  readonly #channels = new Map<ServerAddress, Channel>();
+  /** Receive buffers of channels that stopped reading, for the next to start: a socket is replaced every
+   *  udpMaxQueries queries, and 64 KiB allocated per socket weighed on the garbage collector. */
+  readonly #spareBuffers: Buffer[] = [];
   readonly #noEdns = new Set<string>();
   #rotor = 0;
 
@@ -603,8 +619,7 @@ export class Transport {
 
   /** The socket for the next query to `server`: the current one, or a new one when it has had its share. */
   acquire(server: ServerAddress): Channel {
-    const key = serverKey(server);
-    let ch = this.#channels.get(key);
+    let ch = this.#channels.get(server);
     const max = this.options.udpMaxQueries;
     if (ch !== undefined && (ch.retired || (max > 0 && ch.sent >= max))) {
       ch.retire();
@@ -612,7 +627,7 @@ export class Transport {
     }
     if (ch === undefined) {
       ch = new Channel(this, server);
-      this.#channels.set(key, ch);
+      this.#channels.set(server, ch);
     }
     ch.reserve();
     return ch;
@@ -620,16 +635,23 @@ export class Transport {
 
   /** Drops a retired channel from the table (it closes itself when its last query ends). */
   forget(ch: Channel): void {
-    const key = serverKey(ch.server);
-    if (this.#channels.get(key) === ch) this.#channels.delete(key);
+    if (this.#channels.get(ch.server) === ch) this.#channels.delete(ch.server);
   }
 
   useEdns(server: ServerAddress): boolean {
-    return this.options.edns && !this.#noEdns.has(serverKey(server));
+    return this.options.edns && (this.#noEdns.size === 0 || !this.#noEdns.has(serverKey(server)));
   }
 
   noEdns(server: ServerAddress): void {
     this.#noEdns.add(serverKey(server));
+  }
+
+  takeBuffer(): Buffer {
+    return this.#spareBuffers.pop() ?? Buffer.allocUnsafe(RECV_BUFFER);
+  }
+
+  giveBuffer(buf: Buffer): void {
+    if (this.#spareBuffers.length < MAX_SPARE_BUFFERS) this.#spareBuffers.push(buf);
   }
 
   /** Retires every socket (new queries open new ones); used when the server list changes. */
