@@ -1,5 +1,6 @@
 #include "addon.h"
 
+#include "datagram_keys.h"
 #include "tcp_wrap.h"
 #include "udp_wrap.h"
 
@@ -60,6 +61,11 @@ Addon::~Addon() {
     napi_remove_env_cleanup_hook(env_, OnEnvCleanup, this);
     engine_->Release();
   }
+}
+
+DatagramKeys& Addon::datagram_keys(napi_env env) {
+  if (!datagram_keys_) datagram_keys_ = std::make_unique<DatagramKeys>(env);
+  return *datagram_keys_;
 }
 
 void Addon::OnEnvCleanup(void* arg) {

@@ -5,12 +5,15 @@
 #define NAPI_VERSION 8
 #include <napi.h>
 
+#include <memory>
 #include <string>
 
 #include "engine.h"
 #include "sys_error.h"
 
 namespace iocpnet {
+
+class DatagramKeys;
 
 class Addon : public Napi::Addon<Addon> {
  public:
@@ -29,6 +32,9 @@ class Addon : public Napi::Addon<Addon> {
   void ThrowError(napi_env env, const SysError& err, const char* syscall, const std::string& address = "",
                   int port = -1);
 
+  // Made on first use (datagram_keys.h).
+  DatagramKeys& datagram_keys(napi_env env);
+
   Napi::FunctionReference tcp_socket_ctor;
   Napi::FunctionReference tcp_listener_ctor;
 
@@ -40,6 +46,7 @@ class Addon : public Napi::Addon<Addon> {
   napi_env env_;
   Engine* engine_ = nullptr;
   Napi::FunctionReference error_factory_;
+  std::unique_ptr<DatagramKeys> datagram_keys_;
 };
 
 }  // namespace iocpnet
