@@ -383,29 +383,26 @@ export class Resolver {
   }
 
   #start(key: string, name: string, type: QueryType): Shared {
-    const query = this.#transport.start({ name, type }, this.#servers);
     const servers = this.#servers;
-    const done = (): void => {
+    if (servers.length === 0) {
+      const failure = new QueryFailure('ENOSERVERS', `no DNS servers configured (system configuration: ${this.#sourceNote}); ` +
+        'give them with options.servers or setServers()');
+      return { promise: Promise.reject(failure), query: { cancel(): void {} }, waiters: 0 };
+    }
+    let ended = false;
+    // The bookkeeping and the cache run when the query ends, before any waiter does (a waiter that asks
+    // again finds the answer cached), and without a promise of their own.
+    const query = this.#transport.start({ name, type }, servers, undefined, (msg) => {
+      ended = true;
       this.#inFlight.delete(shared);
       if (this.#shared.get(key) === shared) this.#shared.delete(key);
-    };
-    // One reaction for the bookkeeping and the cache, before any waiter runs (a waiter that asks again
-    // finds the answer cached); a promise fewer per query than a catch() and a then().
-    const promise = query.promise.then((msg) => {
-      done();
-      if (servers === this.#servers) this.#store(key, msg);   // not for an old server list
-      return msg;
-    }, (err: unknown) => {
-      done();
-      if (err instanceof QueryFailure && err.code === 'ENOSERVERS') {
-        throw new QueryFailure('ENOSERVERS', `no DNS servers configured (system configuration: ${this.#sourceNote}); ` +
-          'give them with options.servers or setServers()');
-      }
-      throw err;
+      if (msg !== undefined && servers === this.#servers) this.#store(key, msg);   // not for an old server list
     });
-    const shared: Shared = { promise, query, waiters: 0 };
-    this.#inFlight.add(shared);
-    if (this.#coalesce) this.#shared.set(key, shared);
+    const shared: Shared = { promise: query.promise, query, waiters: 0 };
+    if (!ended) {
+      this.#inFlight.add(shared);
+      if (this.#coalesce) this.#shared.set(key, shared);
+    }
     return shared;
   }
 

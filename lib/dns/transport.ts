@@ -355,9 +355,12 @@ class Query {
   #resolve!: (m: DnsMessage) => void;
   #reject!: (e: Error) => void;
   #onAbort: (() => void) | undefined;
+  readonly #onEnd: ((answer: DnsMessage | undefined) => void) | undefined;
 
-  constructor(t: Transport, question: Question, servers: ServerAddress[], start: number, signal: AbortSignal | undefined) {
+  constructor(t: Transport, question: Question, servers: ServerAddress[], start: number, signal: AbortSignal | undefined,
+              onEnd: ((answer: DnsMessage | undefined) => void) | undefined) {
     this.#t = t;
+    this.#onEnd = onEnd;
     this.question = question;
     this.#servers = servers;
     this.#maxAttempts = t.options.tries * servers.length;
@@ -562,12 +565,15 @@ class Query {
   }
 
   #finish(msg: DnsMessage): void {
-    if (this.#end()) this.#resolve(msg);
+    if (!this.#end()) return;
+    this.#onEnd?.(msg);
+    this.#resolve(msg);
   }
 
   #fail(code: DnsErrorCode): void {
     if (!this.#end()) return;
     if (code === 'ETIMEOUT') this.#t.counters.add('timeouts');
+    this.#onEnd?.(undefined);
     this.#reject(new QueryFailure(code));
   }
 
@@ -607,12 +613,15 @@ export class Transport {
   }
 
   /** query(), with a direct cancel() (ECANCELLED) for callers that would otherwise make an AbortController
-   *  per query only to be able to stop it: the resolver, whose queries are rarely cancelled. */
-  start(question: Question, servers: ServerAddress[], signal?: AbortSignal): { promise: Promise<DnsMessage>; cancel(): void } {
+   *  per query only to be able to stop it: the resolver, whose queries are rarely cancelled. `onEnd` is
+   *  called when the query ends, with the answer or undefined, before the promise settles (the resolver's
+   *  bookkeeping, without a reaction of its own); it may run before start() returns. */
+  start(question: Question, servers: ServerAddress[], signal?: AbortSignal,
+        onEnd?: (answer: DnsMessage | undefined) => void): { promise: Promise<DnsMessage>; cancel(): void } {
     if (servers.length === 0) return { promise: Promise.reject(new QueryFailure('ENOSERVERS')), cancel(): void {} };
     this.counters.add('queries');
     const start = this.options.rotate ? this.#rotor++ % servers.length : 0;
-    const q = new Query(this, question, servers, start, signal);
+    const q = new Query(this, question, servers, start, signal, onEnd);
     q.begin();
     return q;
   }
