@@ -62,6 +62,9 @@ export interface NativeAddon {
   TcpListener: new () => NativeTcpListener;
   UdpSocket: new (family: 4 | 6) => NativeUdpSocket;
   setErrorFactory(factory: (code: string, syscall: string, native: number, address?: string, port?: number) => Error): void;
+  /** Registers the function that makes UDP receive results (lib/udp.ts). */
+  setDatagramFactory(factory: (bytesOrData: number | Buffer, address: string | undefined, port: number, ipv6: boolean,
+                               truncated: boolean) => object): void;
   stats(): EngineStats;
   /** Windows only: the DNS servers of the adapters that are up, in c-ares' order ("192.0.2.53",
    *  "fe80::1%12"). Throws when GetAdaptersAddresses fails. */

@@ -65,6 +65,19 @@ export type SendData = string | ArrayBufferView | readonly (string | ArrayBuffer
 const enum UdpOption { Broadcast = 0, Ttl = 1, MulticastTtl = 2, MulticastLoop = 3, RecvBufferSize = 4, SendBufferSize = 5 }
 
 const MAX_DATAGRAM = 64 * 1024;
+
+// The native side makes every receive's result through this function (binding/common/datagram_factory.h
+// says why): an object literal, one shape for each kind. `address` is undefined when it is the previous
+// datagram's (in this environment), which is kept here.
+let lastAddress = '';
+native.setDatagramFactory((bytesOrData: number | Buffer, address: string | undefined, port: number, ipv6: boolean,
+                           truncated: boolean): UdpRecvResult | Datagram => {
+  if (address !== undefined) lastAddress = address;
+  const family = ipv6 ? 'IPv6' : 'IPv4';
+  return typeof bytesOrData === 'number'
+    ? { bytes: bytesOrData, address: lastAddress, port, family, truncated }
+    : { data: bytesOrData, address: lastAddress, port, family, truncated };
+});
 /** What a send the OS took at once returns: one shared, already resolved promise, no allocation.
  *  @internal (the DNS transport recognises it) */
 export const SENT: Promise<void> = Promise.resolve();

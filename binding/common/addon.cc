@@ -1,6 +1,5 @@
 #include "addon.h"
 
-#include "datagram_keys.h"
 #include "tcp_wrap.h"
 #include "udp_wrap.h"
 
@@ -45,6 +44,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
 
   DefineAddon(exports, {
                            InstanceMethod("setErrorFactory", &Addon::SetErrorFactory),
+                           InstanceMethod("setDatagramFactory", &Addon::SetDatagramFactory),
                            InstanceMethod("stats", &Addon::GetStats),
                            InstanceValue("backend", Napi::String::New(env, kBackend)),
                        });
@@ -63,11 +63,6 @@ Addon::~Addon() {
   }
 }
 
-DatagramKeys& Addon::datagram_keys(napi_env env) {
-  if (!datagram_keys_) datagram_keys_ = std::make_unique<DatagramKeys>(env);
-  return *datagram_keys_;
-}
-
 void Addon::OnEnvCleanup(void* arg) {
   auto* self = static_cast<Addon*>(arg);
   if (self->engine_ != nullptr) self->engine_->Shutdown(self->env_);
@@ -76,6 +71,12 @@ void Addon::OnEnvCleanup(void* arg) {
 Napi::Value Addon::SetErrorFactory(const Napi::CallbackInfo& info) {
   if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setErrorFactory expects a function");
   error_factory_ = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+Napi::Value Addon::SetDatagramFactory(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setDatagramFactory expects a function");
+  datagram_factory_.Set(info[0].As<Napi::Function>());
   return info.Env().Undefined();
 }
 

@@ -5,15 +5,13 @@
 #define NAPI_VERSION 8
 #include <napi.h>
 
-#include <memory>
 #include <string>
 
+#include "datagram_factory.h"
 #include "engine.h"
 #include "sys_error.h"
 
 namespace iocpnet {
-
-class DatagramKeys;
 
 class Addon : public Napi::Addon<Addon> {
  public:
@@ -32,21 +30,21 @@ class Addon : public Napi::Addon<Addon> {
   void ThrowError(napi_env env, const SysError& err, const char* syscall, const std::string& address = "",
                   int port = -1);
 
-  // Made on first use (datagram_keys.h).
-  DatagramKeys& datagram_keys(napi_env env);
+  DatagramFactory& datagram_factory() { return datagram_factory_; }
 
   Napi::FunctionReference tcp_socket_ctor;
   Napi::FunctionReference tcp_listener_ctor;
 
  private:
   Napi::Value SetErrorFactory(const Napi::CallbackInfo& info);
+  Napi::Value SetDatagramFactory(const Napi::CallbackInfo& info);
   Napi::Value GetStats(const Napi::CallbackInfo& info);
   static void OnEnvCleanup(void* arg);
 
   napi_env env_;
   Engine* engine_ = nullptr;
   Napi::FunctionReference error_factory_;
-  std::unique_ptr<DatagramKeys> datagram_keys_;
+  DatagramFactory datagram_factory_;
 };
 
 }  // namespace iocpnet
