@@ -28,6 +28,7 @@ import type { ServerAddress } from './config';
 import {
   CLASS_IN, RCODE, TYPE, encodeQuery, parseMessage, sameName, type DnsMessage, type QueryType,
 } from './codec';
+import { Deadlines, type Deadline } from './deadlines';
 import { QueryFailure, type DnsErrorCode } from './errors';
 import type { Counters } from './stats';
 import { tcpExchange } from './tcp';
@@ -329,7 +330,7 @@ class Channel {
 }
 
 /** One network query (all tries of it). */
-class Query {
+class Query implements Deadline {
   readonly question: Question;
   readonly promise: Promise<DnsMessage>;
   sawMalformed = false;
@@ -348,7 +349,13 @@ class Query {
   #current: Attempt | undefined;
   #currentPending = false;   // the newest try has not failed or been answered yet
   #lastError: DnsErrorCode | undefined;
-  #resendTimer: NodeJS.Timeout | undefined;
+  // Its place in the transport's Deadlines (deadlines.ts): when to send again, or give up.
+  due = 0;
+  prev: Deadline | undefined;
+  next: Deadline | undefined;
+  linked = false;
+  /** The pending deadline is the end of the total budget, not a resend. */
+  #lastByBudget = false;
   #tcpInFlight = false;
   #ednsRetried = false;
   #finished = false;
@@ -403,8 +410,7 @@ class Query {
   /** Sends the next try, or gives up when there is none left. */
   #next(): void {
     if (this.#finished) return;
-    if (this.#resendTimer !== undefined) clearTimeout(this.#resendTimer);
-    this.#resendTimer = undefined;
+    this.#t.deadlines.remove(this);
     if (this.#made >= this.#maxAttempts) return this.#fail(this.#finalCode());
     // One timer per query, not two: the resend timer also ends the total budget (its delay is cut to what
     // is left of it), and the TCP fallback's own timeout stops at the deadline too.
@@ -416,13 +422,15 @@ class Query {
     this.#currentPending = true;
     this.#current = undefined;
     void this.#send(server, this.#t.useEdns(server), true);
-    const lastByBudget = left <= this.#t.options.timeout;
-    this.#resendTimer = setTimeout(() => {
-      this.#resendTimer = undefined;
-      if (this.#currentPending) this.#lastError = 'ETIMEOUT';
-      if (lastByBudget) this.#fail(this.#finalCode());   // the budget is spent (a timer may fire a ms early)
-      else this.#next();
-    }, lastByBudget ? left : this.#t.options.timeout);
+    this.#lastByBudget = left <= this.#t.options.timeout;
+    this.#t.deadlines.add(this, this.#lastByBudget ? left : this.#t.options.timeout);
+  }
+
+  /** The deadline passed without an answer: send again, or give up when the budget is spent. */
+  expire(): void {
+    if (this.#currentPending) this.#lastError = 'ETIMEOUT';
+    if (this.#lastByBudget) this.#fail(this.#finalCode());   // (a timer may fire a ms early)
+    else this.#next();
   }
 
   /** Sends one try. On an open channel whose recv() is posted (the usual case under load) it goes out at
@@ -521,8 +529,7 @@ class Query {
 
   async #overTcp(server: ServerAddress): Promise<void> {
     this.#tcpInFlight = true;
-    if (this.#resendTimer !== undefined) clearTimeout(this.#resendTimer);
-    this.#resendTimer = undefined;
+    this.#t.deadlines.remove(this);
     const counters = this.#t.counters;
     counters.add('tcpQueries');
     const id = randomId();
@@ -580,7 +587,7 @@ class Query {
   #end(): boolean {
     if (this.#finished) return false;
     this.#finished = true;
-    if (this.#resendTimer !== undefined) clearTimeout(this.#resendTimer);
+    this.#t.deadlines.remove(this);
     if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#ac?.abort();
     for (const a of this.#attempts) a.channel.abandon(a);
@@ -592,6 +599,7 @@ class Query {
 export class Transport {
   readonly options: TransportOptions;
   readonly counters: Counters;
+  readonly deadlines = new Deadlines();
   /** Current channel per server object (the resolver's server list keeps its objects until setServers()). */
   readonly #channels = new Map<ServerAddress, Channel>();
   /** Receive buffers of channels that stopped reading, for the next to start: a socket is replaced every
