@@ -162,12 +162,17 @@ SysError UdpSocket::TryRecv(RecvOp* op, int64_t* got, bool* truncated, SockAddr*
   msg.msg_name = &from->storage;
   msg.msg_iov = op->iov.data();
   msg.msg_iovlen = std::min(op->iov.size(), kMaxIov);
+  // One buffer (the usual case): recvfrom() with MSG_TRUNC, which returns the datagram's real length, so
+  // truncation shows without recvmsg's msghdr and iovec copies.
+  const bool plain = msg.msg_iovlen == 1;
   for (int skips = 0;;) {
     msg.msg_namelen = sizeof from->storage;
-    const ssize_t r = ::recvmsg(fd_, &msg, 0);
+    const ssize_t r = plain ? ::recvfrom(fd_, msg.msg_iov[0].iov_base, msg.msg_iov[0].iov_len, MSG_TRUNC, from->get(), &msg.msg_namelen)
+                            : ::recvmsg(fd_, &msg, 0);
     if (r >= 0) {
-      *got = r;
-      *truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+      const size_t room = plain ? msg.msg_iov[0].iov_len : 0;
+      *truncated = plain ? static_cast<size_t>(r) > room : (msg.msg_flags & MSG_TRUNC) != 0;
+      *got = plain && *truncated ? static_cast<int64_t>(room) : r;
       from->len = msg.msg_namelen;
       return SysError::Ok();
     }
@@ -263,8 +268,12 @@ SysError UdpSocket::SendOne(const iovec* iov, size_t count, const SockAddr* to) 
   }
   msg.msg_iov = const_cast<iovec*>(iov);
   msg.msg_iovlen = count;
+  // One buffer to the connected peer (a DNS query): send(), whose kernel path skips copying in a msghdr
+  // and an iovec array.
+  const bool plain = msg.msg_name == nullptr && count == 1;
   for (;;) {
-    if (::sendmsg(fd_, &msg, MSG_NOSIGNAL) >= 0) return SysError::Ok();  // a datagram goes whole or not at all
+    const ssize_t r = plain ? ::send(fd_, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL) : ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    if (r >= 0) return SysError::Ok();  // a datagram goes whole or not at all
     if (errno == EINTR) continue;
     if (WouldBlock(errno)) writable_ = false;
     return LastError();
