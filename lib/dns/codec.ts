@@ -252,10 +252,16 @@ function checkRdata(buf: Buffer, len: number, type: number, rd: number, end: num
   }
 }
 
-/** The records of one section, each checked and then read at once. OPT records are handed to `opt` (only the
- *  additional section takes them). */
-function readSection(buf: Buffer, len: number, off: number, count: number, out: DnsRecord[],
-                     opt: ((nameOff: number, cls: number, rdOff: number) => void) | undefined): number {
+// What readSection() leaves besides its records: where the section ended, and the OPT record it met
+// (module state rather than a result object or a callback: this runs once per answer).
+let sectionEnd = 0;
+let optCount = 0, optNameOff = 0, optClass = 0, optRdOff = 0;
+
+/** The records of one section, each checked and then read at once, in an array of exactly their number.
+ *  An OPT record is only noted (optCount and the rest), and only the additional section may have one. */
+function readSection(buf: Buffer, len: number, off: number, count: number, additional: boolean): DnsRecord[] {
+  const out: DnsRecord[] = count === 0 ? [] : new Array<DnsRecord>(count);
+  let n = 0;
   for (let i = 0; i < count; i++) {
     const nameOff = off;
     off = skipName(buf, len, off);
@@ -269,14 +275,19 @@ function readSection(buf: Buffer, len: number, off: number, count: number, out: 
     if (rdEnd > len) fail('record data runs past the end');
     checkRdata(buf, len, type, rdOff, rdEnd);
     if (type === TYPE.OPT) {
-      if (opt === undefined) fail('OPT record outside the additional section');
-      opt(nameOff, cls, rdOff);
+      if (!additional) fail('OPT record outside the additional section');
+      optCount++;
+      optNameOff = nameOff;
+      optClass = cls;
+      optRdOff = rdOff;
     } else {
-      out.push({ name: decodeName(buf, nameOff), type, class: cls, ttl, data: readData(buf, type, rdOff, rdEnd) });
+      out[n++] = { name: decodeName(buf, nameOff), type, class: cls, ttl, data: readData(buf, type, rdOff, rdEnd) };
     }
     off = rdEnd;
   }
-  return off;
+  if (n !== count) out.length = n;
+  sectionEnd = off;
+  return out;
 }
 
 // ---- reading ----------------------------------------------------------------------------------------------
@@ -383,28 +394,28 @@ function parseChecked(buf: Buffer, len: number): DnsMessage {
   if (12 + qd * 5 + (an + ns + ar) * 11 > len) fail('counts larger than the message');
 
   let off = 12;
-  const questions: DnsQuestion[] = [];
+  // Arrays of exactly their size: a push onto [] reserves room for 17 elements.
+  const questions: DnsQuestion[] = qd === 0 ? [] : new Array<DnsQuestion>(qd);
   for (let i = 0; i < qd; i++) {
     const nameOff = off;
     off = skipName(buf, len, off);
     if (off + 4 > len) fail('question runs past the end');
-    questions.push({ name: decodeName(buf, nameOff), type: (buf[off] << 8) | buf[off + 1], class: (buf[off + 2] << 8) | buf[off + 3] });
+    questions[i] = { name: decodeName(buf, nameOff), type: (buf[off] << 8) | buf[off + 1], class: (buf[off + 2] << 8) | buf[off + 3] };
     off += 4;
   }
-  const answers: DnsRecord[] = [], authorities: DnsRecord[] = [], additionals: DnsRecord[] = [];
-  off = readSection(buf, len, off, an, answers, undefined);
-  off = readSection(buf, len, off, ns, authorities, undefined);
+  const answers = readSection(buf, len, off, an, false);
+  const authorities = readSection(buf, len, sectionEnd, ns, false);
+  optCount = 0;
+  const additionals = readSection(buf, len, sectionEnd, ar, true);
   let rcode = flags & 0xf;
   let edns: DnsMessage['edns'];
-  if (ar > 0) {
-    readSection(buf, len, off, ar, additionals, (nameOff, cls, rdOff) => {
-      if (edns !== undefined) fail('more than one OPT record');
-      if (buf[nameOff] !== 0) fail('OPT record not owned by the root');
-      // For OPT the class is the payload size and the TTL holds extended RCODE, version and flags.
-      const rawTtl = buf.readUInt32BE(rdOff - 6);
-      edns = { udpPayloadSize: cls, version: (rawTtl >>> 16) & 0xff, flags: rawTtl & 0xffff };
-      rcode |= (rawTtl >>> 24) << 4;
-    });
+  if (optCount > 0) {
+    if (optCount > 1) fail('more than one OPT record');
+    if (buf[optNameOff] !== 0) fail('OPT record not owned by the root');
+    // For OPT the class is the payload size and the TTL holds extended RCODE, version and flags.
+    const rawTtl = buf.readUInt32BE(optRdOff - 6);
+    edns = { udpPayloadSize: optClass, version: (rawTtl >>> 16) & 0xff, flags: rawTtl & 0xffff };
+    rcode |= (rawTtl >>> 24) << 4;
   }
   return {
     id, flags, qr: (flags & 0x8000) !== 0, opcode: (flags >> 11) & 0xf, tc: (flags & 0x0200) !== 0, rcode,

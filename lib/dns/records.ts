@@ -62,7 +62,14 @@ function cnameChain(answers: DnsRecord[], qname: string): { names: string[]; ttl
 
 function addresses(msg: DnsMessage, qname: string, type: number, ttl: boolean): string[] | RecordWithTtl[] {
   // The usual answer: only records of the type asked, owned by the name asked. One pass, no chain.
-  if (!ttl && msg.answers.every((r) => r.type === type && sameName(r.name, qname))) return msg.answers.map((r) => r.data as string);
+  const all = msg.answers;
+  let plain = !ttl;
+  for (let i = 0; plain && i < all.length; i++) plain = all[i].type === type && sameName(all[i].name, qname);
+  if (plain) {
+    const out = new Array<string>(all.length);
+    for (let i = 0; i < all.length; i++) out[i] = all[i].data as string;
+    return out;
+  }
   const chain = cnameChain(msg.answers, qname);
   const found = msg.answers.filter((r) => r.type === type && chain.names.some((n) => sameName(n, r.name)));
   if (found.length === 0) throw new QueryFailure('ENODATA');

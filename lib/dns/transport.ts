@@ -342,8 +342,8 @@ class Query implements Deadline {
   /** Cancels the TCP fallback when the query ends; made only for that (an AbortController and the
    *  DOMException of its abort() cost more than the rest of a cached answer). */
   #ac: AbortController | undefined;
-  /** Tries that may still be answered. */
-  readonly #attempts: Attempt[] = [];
+  /** Tries that may still be answered (made on the first: most queries have one, and [a] holds exactly one). */
+  #attempts: Attempt[] | undefined;
   readonly #signal: AbortSignal | undefined;
   #made = 0;
   #current: Attempt | undefined;
@@ -457,7 +457,8 @@ class Query implements Deadline {
 
   #register(a: Attempt, sock: DatagramSocket): void {
     const ch = a.channel;
-    this.#attempts.push(a);
+    if (this.#attempts === undefined) this.#attempts = [a];
+    else this.#attempts.push(a);
     ch.register(a);
     // The recv first, then the query (see Channel.recvPosted()).
     const posted = ch.recvPosted();
@@ -567,8 +568,14 @@ class Query implements Deadline {
   }
 
   #forget(a: Attempt): void {
-    const i = this.#attempts.indexOf(a);
-    if (i >= 0) this.#attempts.splice(i, 1);
+    const list = this.#attempts;
+    if (list === undefined) return;
+    if (list.length === 1 && list[0] === a) {
+      this.#attempts = undefined;
+      return;
+    }
+    const i = list.indexOf(a);
+    if (i >= 0) list.splice(i, 1);
   }
 
   #finish(msg: DnsMessage): void {
@@ -590,8 +597,9 @@ class Query implements Deadline {
     this.#t.deadlines.remove(this);
     if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#ac?.abort();
-    for (const a of this.#attempts) a.channel.abandon(a);
-    this.#attempts.length = 0;
+    const attempts = this.#attempts;
+    this.#attempts = undefined;
+    if (attempts !== undefined) for (const a of attempts) a.channel.abandon(a);
     return true;
   }
 }
