@@ -120,8 +120,20 @@ function ipv6Bytes(ip: string): number[] {
 }
 
 const NO_OPTIONS: ResolveOptions = Object.freeze({});
+const NOT_STARTED = { cancel(): void {} };
 
-interface Shared { promise: Promise<DnsMessage>; query: { cancel(): void }; waiters: number }
+/** Called once, with the answer or with why there is none. */
+type Listener = (msg: DnsMessage | undefined, err: unknown) => void;
+
+/** One network query and the callers waiting for it. */
+interface Shared {
+  query: { cancel(): void };
+  listeners: Listener[];
+  /** Callers that joined; one with a signal leaves when it fires, and the last to leave cancels the query. */
+  waiters: number;
+  /** Set when the query has ended (a caller joining later hears at once). */
+  outcome?: { msg: DnsMessage | undefined; err: unknown };
+}
 
 export class Resolver {
   readonly #counters = new Counters();
@@ -334,17 +346,19 @@ export class Resolver {
     const name = wireName(hostname);
     const bad = badName(name);
     if (bad !== undefined) return Promise.reject(dnsError('EBADNAME', syscall, hostname));
-    // then() rather than an async function: one promise fewer per query on the resolver's hot path.
-    return this.#message(name, type, signal).then((msg) => {
-      try {
-        if (msg.rcode === RCODE.NXDOMAIN) throw new QueryFailure('ENOTFOUND');
-        if (msg.rcode !== RCODE.NOERROR) throw new QueryFailure('EBADRESP', `unexpected RCODE ${msg.rcode}`);
-        return extract(msg, name, type, ttl === true);
-      } catch (err) {
-        throw toDnsError(err, syscall, hostname);
-      }
-    }, (err: unknown) => {
-      throw toDnsError(err, syscall, hostname);
+    // One promise per call, settled from the query's end: no promise of the query's own and no reaction
+    // between the two (the resolver's hot path).
+    return new Promise((resolve, reject) => {
+      this.#request(name, type, signal, (msg, err) => {
+        try {
+          if (msg === undefined) throw err;
+          if (msg.rcode === RCODE.NXDOMAIN) throw new QueryFailure('ENOTFOUND');
+          if (msg.rcode !== RCODE.NOERROR) throw new QueryFailure('EBADRESP', `unexpected RCODE ${msg.rcode}`);
+          resolve(extract(msg, name, type, ttl === true));
+        } catch (e) {
+          reject(toDnsError(e, syscall, hostname));
+        }
+      });
     });
   }
 
@@ -369,17 +383,24 @@ export class Resolver {
 
   /** The answer for (name, type): from the cache, from a query already in flight, or from the network. */
   #message(name: string, type: QueryType, signal: AbortSignal | undefined): Promise<DnsMessage> {
-    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    return new Promise((resolve, reject) => {
+      this.#request(name, type, signal, (msg, err) => (msg === undefined ? reject(err) : resolve(msg)));
+    });
+  }
+
+  /** #message() with a listener, called once (at once for a cached answer): what the hot path uses. */
+  #request(name: string, type: QueryType, signal: AbortSignal | undefined, listener: Listener): void {
+    if (signal?.aborted) return listener(undefined, new AbortError(undefined, { cause: signal.reason }));
     const key = `${type} ${(name.endsWith('.') ? name.slice(0, -1) : name).toLowerCase()}`;
     const hit = this.#cache.get(key);
     if (hit !== undefined) {
       this.#counters.add('cacheHits');
-      return Promise.resolve(aged(hit.value, hit.age));
+      return listener(aged(hit.value, hit.age), undefined);
     }
     let shared = this.#coalesce ? this.#shared.get(key) : undefined;
     if (shared !== undefined) this.#counters.add('coalesced');
     else shared = this.#start(key, name, type);
-    return this.#wait(shared, signal);
+    this.#join(shared, signal, listener);
   }
 
   #start(key: string, name: string, type: QueryType): Shared {
@@ -387,51 +408,56 @@ export class Resolver {
     if (servers.length === 0) {
       const failure = new QueryFailure('ENOSERVERS', `no DNS servers configured (system configuration: ${this.#sourceNote}); ` +
         'give them with options.servers or setServers()');
-      return { promise: Promise.reject(failure), query: { cancel(): void {} }, waiters: 0 };
+      return { query: { cancel(): void {} }, listeners: [], waiters: 0, outcome: { msg: undefined, err: failure } };
     }
-    let ended = false;
-    // The bookkeeping and the cache run when the query ends, before any waiter does (a waiter that asks
-    // again finds the answer cached), and without a promise of their own.
-    const query = this.#transport.start({ name, type }, servers, undefined, (msg) => {
-      ended = true;
+    const shared: Shared = { query: NOT_STARTED, listeners: [], waiters: 0 };
+    // When the query ends: the bookkeeping and the cache first (a caller that asks again finds the answer
+    // cached), then every caller. It may end before start() returns (every try failing at once).
+    shared.query = this.#transport.start({ name, type }, servers, undefined, (msg, err) => {
+      shared.outcome = { msg, err };
       this.#inFlight.delete(shared);
       if (this.#shared.get(key) === shared) this.#shared.delete(key);
       if (msg !== undefined && servers === this.#servers) this.#store(key, msg);   // not for an old server list
+      const listeners = shared.listeners;
+      shared.listeners = [];
+      for (const l of listeners) l(msg, err);
     });
-    const shared: Shared = { promise: query.promise, query, waiters: 0 };
-    if (!ended) {
+    if (shared.outcome === undefined) {
       this.#inFlight.add(shared);
       if (this.#coalesce) this.#shared.set(key, shared);
     }
     return shared;
   }
 
-  #wait(shared: Shared, signal: AbortSignal | undefined): Promise<DnsMessage> {
+  #join(shared: Shared, signal: AbortSignal | undefined, listener: Listener): void {
+    if (shared.outcome !== undefined) return listener(shared.outcome.msg, shared.outcome.err);
     shared.waiters++;   // a caller without a signal stays to the end
-    if (signal === undefined) return shared.promise;
-    return new Promise<DnsMessage>((resolve, reject) => {
-      let left = false;
-      const leave = (): void => {
-        left = true;
-        signal.removeEventListener('abort', onAbort);
-        shared.waiters--;
-      };
-      const onAbort = (): void => {
-        if (left) return;
-        leave();
-        // This caller goes; the network query stops only when nobody else waits for it.
-        if (shared.waiters === 0) {
-          for (const [k, v] of this.#shared) if (v === shared) this.#shared.delete(k);
-          shared.query.cancel();
-        }
-        reject(new AbortError(undefined, { cause: signal.reason }));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      shared.promise.then(
-        (m) => { if (!left) { leave(); resolve(m); } },
-        (e: unknown) => { if (!left) { leave(); reject(e); } },
-      );
-    });
+    if (signal === undefined) {
+      shared.listeners.push(listener);
+      return;
+    }
+    let left = false;
+    const onEnd: Listener = (msg, err) => {
+      if (left) return;
+      left = true;
+      signal.removeEventListener('abort', onAbort);
+      listener(msg, err);
+    };
+    const onAbort = (): void => {
+      if (left) return;
+      left = true;
+      shared.waiters--;
+      const i = shared.listeners.indexOf(onEnd);
+      if (i >= 0) shared.listeners.splice(i, 1);
+      // This caller goes; the network query stops only when nobody else waits for it.
+      if (shared.waiters === 0) {
+        for (const [k, v] of this.#shared) if (v === shared) this.#shared.delete(k);
+        shared.query.cancel();
+      }
+      listener(undefined, new AbortError(undefined, { cause: signal.reason }));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.listeners.push(onEnd);
   }
 
   #store(key: string, msg: DnsMessage): void {

@@ -71,6 +71,9 @@ export interface TransportOptions {
 
 export interface Question { name: string; type: QueryType }
 
+/** How a query ended: with the accepted answer, or with a QueryFailure. */
+export type QueryEnd = (answer: DnsMessage | undefined, failure: QueryFailure | undefined) => void;
+
 const RECV_BUFFER = 65536;
 const MAX_SPARE_BUFFERS = 4;
 const DONE_IDS_KEPT = 1024;
@@ -332,7 +335,6 @@ class Channel {
 /** One network query (all tries of it). */
 class Query implements Deadline {
   readonly question: Question;
-  readonly promise: Promise<DnsMessage>;
   sawMalformed = false;
   readonly #t: Transport;
   readonly #servers: ServerAddress[];
@@ -359,13 +361,16 @@ class Query implements Deadline {
   #tcpInFlight = false;
   #ednsRetried = false;
   #finished = false;
-  #resolve!: (m: DnsMessage) => void;
-  #reject!: (e: Error) => void;
   #onAbort: (() => void) | undefined;
-  readonly #onEnd: ((answer: DnsMessage | undefined) => void) | undefined;
+  readonly #onEnd: QueryEnd | undefined;
+  /** The promise, once asked for, and how to settle it; or how the query ended, if that came first. */
+  #promise: Promise<DnsMessage> | undefined;
+  #settle: { resolve(m: DnsMessage): void; reject(e: Error): void } | undefined;
+  #answer: DnsMessage | undefined;
+  #failure: QueryFailure | undefined;
 
   constructor(t: Transport, question: Question, servers: ServerAddress[], start: number, signal: AbortSignal | undefined,
-              onEnd: ((answer: DnsMessage | undefined) => void) | undefined) {
+              onEnd: QueryEnd | undefined) {
     this.#t = t;
     this.#onEnd = onEnd;
     this.question = question;
@@ -374,7 +379,15 @@ class Query implements Deadline {
     this.#start = start;
     this.#deadline = Date.now() + t.options.totalTimeout;
     this.#signal = signal;
-    this.promise = new Promise((resolve, reject) => { this.#resolve = resolve; this.#reject = reject; });
+  }
+
+  get promise(): Promise<DnsMessage> {
+    if (this.#promise === undefined) {
+      if (this.#answer !== undefined) this.#promise = Promise.resolve(this.#answer);
+      else if (this.#failure !== undefined) this.#promise = Promise.reject(this.#failure);
+      else this.#promise = new Promise((resolve, reject) => { this.#settle = { resolve, reject }; });
+    }
+    return this.#promise;
   }
 
   begin(): void {
@@ -580,15 +593,18 @@ class Query implements Deadline {
 
   #finish(msg: DnsMessage): void {
     if (!this.#end()) return;
-    this.#onEnd?.(msg);
-    this.#resolve(msg);
+    this.#onEnd?.(msg, undefined);
+    if (this.#settle !== undefined) this.#settle.resolve(msg);
+    else this.#answer = msg;
   }
 
   #fail(code: DnsErrorCode): void {
     if (!this.#end()) return;
     if (code === 'ETIMEOUT') this.#t.counters.add('timeouts');
-    this.#onEnd?.(undefined);
-    this.#reject(new QueryFailure(code));
+    const failure = new QueryFailure(code);
+    this.#onEnd?.(undefined, failure);
+    if (this.#settle !== undefined) this.#settle.reject(failure);
+    else this.#failure = failure;
   }
 
   #end(): boolean {
@@ -630,10 +646,10 @@ export class Transport {
 
   /** query(), with a direct cancel() (ECANCELLED) for callers that would otherwise make an AbortController
    *  per query only to be able to stop it: the resolver, whose queries are rarely cancelled. `onEnd` is
-   *  called when the query ends, with the answer or undefined, before the promise settles (the resolver's
-   *  bookkeeping, without a reaction of its own); it may run before start() returns. */
+   *  called when the query ends, with the answer or the QueryFailure, before the promise settles; it may run
+   *  before start() returns. The promise is made only if asked for (the resolver listens through onEnd). */
   start(question: Question, servers: ServerAddress[], signal?: AbortSignal,
-        onEnd?: (answer: DnsMessage | undefined) => void): { promise: Promise<DnsMessage>; cancel(): void } {
+        onEnd?: QueryEnd): { readonly promise: Promise<DnsMessage>; cancel(): void } {
     if (servers.length === 0) return { promise: Promise.reject(new QueryFailure('ENOSERVERS')), cancel(): void {} };
     this.counters.add('queries');
     const start = this.options.rotate ? this.#rotor++ % servers.length : 0;
