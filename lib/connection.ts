@@ -1,7 +1,7 @@
 // A TCP connection: proactor-style reads and writes that resolve when the OS has done them.
 import { cancellable } from './cancel';
 import { invalidArgType, outOfRange } from './errors';
-import type { NativeTcpSocket } from './native';
+import type { AddressTriple, NativeTcpSocket } from './native';
 import { asBytes, checkBoolean, checkNumber, checkOpOptions, isBufferView, type OpOptions } from './validate';
 
 export type WriteData = string | ArrayBufferView | readonly ArrayBufferView[];
@@ -18,31 +18,52 @@ export interface SocketAddress { address: string; port: number; family: 'IPv4' |
 /** What a write that completed at once returns: one shared, already resolved promise, no allocation. */
 const WRITTEN: Promise<void> = Promise.resolve();
 
+/** Ids of cancellable writes. They only need to differ among the writes pending on one connection, so one
+ *  counter serves every connection; it stays within the native side's uint32 and skips 0, which marks the
+ *  writes that cannot be cancelled. */
+let lastWriteId = 0;
+const nextWriteId = (): number => (lastWriteId = lastWriteId === 0xffffffff ? 1 : lastWriteId + 1);
+
+type Ends = [local: AddressTriple, remote: AddressTriple];
+
+// Every field costs each idle connection 8 bytes of heap, so a connection holds only its native socket,
+// its closed flag and, once someone asks, its addresses. (No private methods either: they would add a
+// brand field to every instance.)
 export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly remoteFamily: 'IPv4' | 'IPv6';
   readonly #h: NativeTcpSocket;
-  #writeIds = 0;
   #closed = false;
+  #ends: Ends | undefined;
 
   /** @internal Connections come from connect(), server.accept() or iteration over a server. */
   constructor(handle: NativeTcpSocket) {
     this.#h = handle;
-    const [local, remote] = handle.addresses();
-    [this.localAddress, this.localPort] = local;
-    [this.remoteAddress, this.remotePort, this.remoteFamily] = remote;
+  }
+
+  // The native socket records both ends when it connects or is accepted and keeps them after close():
+  // asking late gives the same answer as asking at once.
+  get localAddress(): string { return Connection.#addresses(this)[0][0]; }
+  get localPort(): number { return Connection.#addresses(this)[0][1]; }
+  get remoteAddress(): string { return Connection.#addresses(this)[1][0]; }
+  get remotePort(): number { return Connection.#addresses(this)[1][1]; }
+  get remoteFamily(): 'IPv4' | 'IPv6' { return Connection.#addresses(this)[1][2]; }
+
+  static #addresses(c: Connection): Ends {
+    return (c.#ends ??= c.#h.addresses());
   }
 
   get closed(): boolean { return this.#closed; }
+
+  /** util.inspect() shows the ends, which are getters on the prototype rather than fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): object {
+    return { localAddress: this.localAddress, localPort: this.localPort, remoteAddress: this.remoteAddress,
+      remotePort: this.remotePort, remoteFamily: this.remoteFamily, closed: this.#closed };
+  }
 
   /** Reads into `buffer`; resolves with the number of bytes read, 0 at end of stream. One read at a time. */
   read(buffer: ArrayBufferView, options?: OpOptions): Promise<number> {
     if (!isBufferView(buffer)) throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer);
     if (buffer.byteLength === 0) throw outOfRange('buffer.byteLength', '> 0', 0);
-    return this.#read(asBytes(buffer), options);
+    return Connection.#read(this, asBytes(buffer), options);
   }
 
   /** Scatter read: fills the buffers in order in one operation; resolves with the total bytes read. */
@@ -52,14 +73,15 @@ export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
     }
     const views = buffers.map(asBytes);
     if (views.every((b) => b.byteLength === 0)) throw outOfRange('buffers total byteLength', '> 0', 0);
-    return this.#read(views, options);
+    return Connection.#read(this, views, options);
   }
 
-  #read(target: Uint8Array | Uint8Array[], options: OpOptions | undefined): Promise<number> {
-    if (options === undefined) return this.#h.read(target);  // the hot path: no closures, no scope
+  static #read(c: Connection, target: Uint8Array | Uint8Array[], options: OpOptions | undefined): Promise<number> {
+    const h = c.#h;
+    if (options === undefined) return h.read(target);  // the hot path: no closures, no scope
     options = checkOpOptions(options);
-    return cancellable(options, () => this.#h.read(target), () => this.#h.cancelRead(),
-      { syscall: 'read', address: this.remoteAddress, port: this.remotePort });
+    return cancellable(options, () => h.read(target), () => h.cancelRead(),
+      { syscall: 'read', address: c.remoteAddress, port: c.remotePort });
   }
 
   /** Reads whatever arrives next into a new Buffer (at most `maxBytes`); resolves with null at end of stream.
@@ -97,7 +119,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
     else throw invalidArgType('data', 'of type string or an instance of Buffer, TypedArray, DataView, or an array of them', data);
     if (options === undefined) return this.#h.write(payload, 0) ?? WRITTEN;
     options = checkOpOptions(options);
-    const id = ++this.#writeIds;
+    const id = nextWriteId();
     return cancellable(options, () => this.#h.write(payload, id) ?? WRITTEN, () => this.#h.cancelWrite(id),
       { syscall: 'write', address: this.remoteAddress, port: this.remotePort });
   }

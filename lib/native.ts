@@ -18,6 +18,7 @@ export interface NativeTcpSocket {
   setNoDelay(on: boolean): void;
   setKeepAlive(on: boolean, delayMs: number): void;
   setBufferSize(send: boolean, size: number): void;
+  /** Both ends as recorded when the socket connected or was accepted; still answers after close(). */
   addresses(): [local: AddressTriple, remote: AddressTriple];
 }
 

@@ -53,13 +53,7 @@ export class Server implements AsyncIterable<Connection>, AsyncDisposable {
       else this.#error = err;
       return;
     }
-    let conn: Connection;
-    try {
-      conn = new Connection(sock!);
-    } catch {
-      void sock!.close();  // the client went away between accept and the first look at it
-      return;
-    }
+    const conn = new Connection(sock!);
     const w = this.#waiters.shift();
     if (w !== undefined) return w.resolve(conn);
     this.#ready.push(conn);

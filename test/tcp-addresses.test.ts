@@ -29,6 +29,24 @@ describe('TCP addresses and families', () => {
     await server.close();
   });
 
+  it('both ends stay readable after close(), also when nobody asked before', async () => {
+    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const port = server.address().port;
+    const accepted = server.accept();
+    const client = await connect({ host: '127.0.0.1', port });
+    const peer = await accepted;
+    await Promise.all([client.close(), peer.close(), server.close()]);
+    assert.deepEqual(client.address(), { address: '127.0.0.1', port: client.localPort, family: 'IPv4' });
+    assert.equal(client.remoteAddress, '127.0.0.1');
+    assert.equal(client.remotePort, port);
+    assert.notEqual(client.localPort, 0);
+    assert.equal(peer.localAddress, '127.0.0.1');
+    assert.equal(peer.localPort, port);
+    assert.equal(peer.remoteAddress, '127.0.0.1');
+    assert.equal(peer.remotePort, client.localPort);
+    assert.equal(peer.remoteFamily, 'IPv4');
+  });
+
   it('a dual-stack listener on :: accepts IPv4 clients (as ::ffff:127.0.0.1)', async () => {
     const server = await listen({ host: '::', port: 0, ipv6Only: false });
     const accepted = server.accept();

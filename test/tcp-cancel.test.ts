@@ -89,4 +89,33 @@ describe('TCP cancellation (AbortSignal and timeout)', () => {
     assert.equal(buf.subarray(0, n).toString(), 'after cancel');
     await Promise.all([client.close(), peer.close(), server.close()]);
   });
+
+  it('aborting writes queued behind others takes out only those; the rest arrive in order', async () => {
+    const { server, client, peer } = await connectedPair();
+    // The peer does not read yet, so the first write fills the socket buffers and the others queue.
+    const big = Buffer.alloc(32 * 1024 * 1024, 0x61);
+    const first = client.write(big);
+    const ac1 = new AbortController();
+    const ac2 = new AbortController();
+    const middle = client.write('B', { signal: ac1.signal });
+    const kept = client.write('C');
+    const last = client.write('D', { signal: ac2.signal });
+    ac1.abort();
+    ac2.abort();
+    await assert.rejects(middle, (err) => isAbortError(err));
+    await assert.rejects(last, (err) => isAbortError(err));
+    const after = client.write('E');  // queued behind the one that is now last
+    const total = big.length + 2;
+    const got = Buffer.allocUnsafe(total);
+    let n = 0;
+    while (n < total) {
+      const r = await peer.read(got.subarray(n));
+      assert.notEqual(r, 0, 'end of stream too early');
+      n += r;
+    }
+    await Promise.all([first, kept, after]);
+    assert.equal(got.subarray(big.length).toString(), 'CE');
+    assert.ok(got.subarray(0, big.length).equals(big));
+    await Promise.all([client.close(), peer.close(), server.close()]);
+  });
 });

@@ -76,6 +76,24 @@ describe('TCP lifecycle and resources', () => {
     assert.equal(engineStats().opsInFlight, 0);
   });
 
+  it('connections collected without close() release their OS sockets', async () => {
+    const server = await listen({ host: '127.0.0.1', port: 0 });
+    await collect();
+    const before = engineStats();
+    await (async () => {
+      const accepted = server.accept();
+      const client = await connect({ host: '127.0.0.1', port: server.address().port });
+      const peer = await accepted;
+      await client.write('x');
+      assert.equal((await readExactly(peer, 1)).toString(), 'x');
+    })();
+    await collect();
+    const after = engineStats();
+    assert.ok(after.sockets <= before.sockets, `native sockets: ${before.sockets} -> ${after.sockets}`);
+    if (before.osHandles >= 0) assert.ok(after.osHandles <= before.osHandles + 2, `OS handles: ${before.osHandles} -> ${after.osHandles}`);
+    await server.close();
+  });
+
   it('2,000 sequential connections leave no growth in sockets, handles or memory', async function () {
     this.timeout(300000);
     const { server, port } = await echoServer();

@@ -11,23 +11,28 @@ napi_value Op::Begin(napi_env env) {
   return promise;
 }
 
-void Op::Pin(napi_env env, napi_value buffer) {
-  napi_ref ref = nullptr;
-  if (napi_create_reference(env, buffer, 1, &ref) != napi_ok) return;
-  if (pin_ == nullptr) pin_ = ref;
-  else more_pins_.push_back(ref);
-}
-
 void Op::PinAll(napi_env env, const BufferList& bufs) {
-  if (bufs.size() > 1) more_pins_.reserve(more_pins_.size() + bufs.size() - 1);
-  for (const BufferRef& b : bufs) Pin(env, b.owner);
+  for (const BufferRef& b : bufs) {
+    napi_ref ref = nullptr;
+    if (napi_create_reference(env, b.owner, 1, &ref) != napi_ok) continue;
+    if (pin_ == nullptr) {
+      pin_ = ref;
+      continue;
+    }
+    if (!more_pins_) {
+      more_pins_.reset(new std::vector<napi_ref>());
+      more_pins_->reserve(bufs.size() - 1);
+    }
+    more_pins_->push_back(ref);
+  }
 }
 
 void Op::ReleasePins(napi_env env) {
   if (pin_ != nullptr) napi_delete_reference(env, pin_);
   pin_ = nullptr;
-  for (napi_ref ref : more_pins_) napi_delete_reference(env, ref);
-  more_pins_.clear();
+  if (!more_pins_) return;
+  for (napi_ref ref : *more_pins_) napi_delete_reference(env, ref);
+  more_pins_.reset();
 }
 
 void Op::Resolve(napi_env env, napi_value value) {
@@ -73,7 +78,8 @@ void Op::Reject(napi_env env, const SysError& err) {
     deferred_ = nullptr;
     return;
   }
-  RejectWith(env, Addon::Of(env)->MakeError(env, err, syscall_, err_address_, err_port_));
+  RejectWith(env, err_at_ ? Addon::Of(env)->MakeError(env, err, syscall_, err_at_->address, err_at_->port)
+                          : Addon::Of(env)->MakeError(env, err, syscall_, std::string(), -1));
 }
 
 void Op::RejectWith(napi_env env, napi_value error) {

@@ -12,6 +12,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,8 +39,7 @@ class Op {
 
   // Creates the promise this operation settles.
   napi_value Begin(napi_env env);
-  // Keeps a JS buffer alive until ReleasePins().
-  void Pin(napi_env env, napi_value buffer);
+  // Keeps the JS buffers alive until ReleasePins().
   void PinAll(napi_env env, const BufferList& bufs);
   void ReleasePins(napi_env env);
 
@@ -54,25 +54,32 @@ class Op {
 
   // Context for error messages ("connect ECONNREFUSED 127.0.0.1:80").
   void SetErrorAddress(std::string address, int port) {
-    err_address_ = std::move(address);
-    err_port_ = port;
+    err_at_.reset(new ErrorAddress{std::move(address), port});
   }
   const char* syscall() const { return syscall_; }
   bool settled() const { return deferred_ == nullptr; }
   Engine* engine() const { return engine_; }
 
-  // Set when the caller asked to cancel (abort/timeout); the completion then reports ECANCELED.
-  bool cancel_requested = false;
-  uint32_t id = 0;
-
  private:
+  // An idle connection keeps one operation (its pending read) for as long as it is idle, so what is
+  // rarely needed lives behind a pointer: the pins of a scatter/gather list beyond the first, and the
+  // address that connects and addressed datagrams name in their errors.
+  struct ErrorAddress {
+    std::string address;
+    int port;
+  };
+
   Engine* engine_;
   const char* syscall_;
   napi_deferred deferred_ = nullptr;
-  napi_ref pin_ = nullptr;             // the usual single buffer, without a vector allocation
-  std::vector<napi_ref> more_pins_;
-  std::string err_address_;
-  int err_port_ = -1;
+  napi_ref pin_ = nullptr;
+  std::unique_ptr<std::vector<napi_ref>> more_pins_;
+  std::unique_ptr<ErrorAddress> err_at_;
+
+ public:
+  uint32_t id = 0;
+  // Set when the caller asked to cancel (abort/timeout); the completion then reports ECANCELED.
+  bool cancel_requested = false;
 };
 
 // Reads a Uint8Array (or any TypedArray/DataView) or an array of them into a BufferList.

@@ -10,12 +10,20 @@
 
 namespace iocpnet {
 
+// Room for the two families used here and no more: sockaddr_storage would be 128 bytes, and every
+// connection keeps two addresses (its own and its peer's) for as long as it lives.
+union IpStorage {
+  sockaddr sa;
+  sockaddr_in in4;
+  sockaddr_in6 in6;
+};
+
 struct SockAddr {
-  sockaddr_storage storage;
+  IpStorage storage;
   socklen_t len = 0;
 
   SockAddr() { std::memset(&storage, 0, sizeof storage); }
-  int family() const { return storage.ss_family; }
+  int family() const { return storage.sa.sa_family; }
   sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
   const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
   uint16_t port() const;

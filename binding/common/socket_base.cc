@@ -10,18 +10,17 @@ SocketBase::SocketBase(Engine* engine) : engine_(engine) {
 }
 
 SocketBase::~SocketBase() {
+  if (close_ != nullptr) delete close_->op;  // null unless a teardown skipped the last OpReturned
+  delete close_;
   engine_->Unregister(this);
   engine_->Release();
 }
 
-void SocketBase::SetJsOwner(napi_env env, napi_value wrapper) {
-  napi_create_reference(env, wrapper, 0, &js_owner_);
-}
-
 void SocketBase::DropJsOwner(napi_env env) {
-  if (js_owner_ == nullptr) return;
-  napi_delete_reference(env, js_owner_);
   js_owner_ = nullptr;
+  if (close_ == nullptr || close_->promise == nullptr) return;
+  napi_delete_reference(env, close_->promise);
+  close_->promise = nullptr;
 }
 
 void SocketBase::OpHandedToOs(napi_env env, bool keep_alive) {
@@ -38,17 +37,24 @@ void SocketBase::OpReturned(napi_env env, bool keep_alive) {
 }
 
 napi_value SocketBase::BeginClose(napi_env env) {
-  if (close_op_ != nullptr) return close_op_->Begin(env);  // not reached: wrappers close once
-  close_op_ = new Op(engine_, "close");
-  napi_value promise = close_op_->Begin(env);
+  napi_value promise = nullptr;
+  if (close_ != nullptr) {
+    if (close_->promise != nullptr) napi_get_reference_value(env, close_->promise, &promise);
+    if (promise == nullptr) napi_get_undefined(env, &promise);  // not reached: the wrapper is alive
+    return promise;
+  }
+  close_ = new CloseState;
+  close_->op = new Op(engine_, "close");
+  promise = close_->op->Begin(env);
+  napi_create_reference(env, promise, 1, &close_->promise);
   MaybeFinishClose(env);
   return promise;
 }
 
 void SocketBase::MaybeFinishClose(napi_env env) {
-  if (close_op_ == nullptr || in_flight_ != 0) return;
-  Op* op = close_op_;
-  close_op_ = nullptr;
+  if (close_ == nullptr || close_->op == nullptr || in_flight_ != 0) return;
+  Op* op = close_->op;
+  close_->op = nullptr;
   op->ResolveUndefined(env);
   delete op;
 }

@@ -31,35 +31,49 @@ class SocketBase {
   // The JS wrapper was collected without close(): release the OS socket.
   virtual void CloseOnCollect() = 0;
 
-  // The JS wrapper object. It is held strongly while any operation is in flight, so a socket that is
-  // working is never collected (and closed) under an awaiting caller; weakly otherwise.
-  void SetJsOwner(napi_env env, napi_value wrapper);
+  // The JS wrapper object, by the reference its napi_wrap made (which the wrapper deletes when it is
+  // finalized). It is held strongly while any operation is in flight, so a socket that is working is never
+  // collected (and closed) under an awaiting caller; weakly otherwise. Reusing that reference rather than
+  // making one of our own saves a reference object and a V8 global handle per socket.
+  void SetJsOwner(napi_ref wrapper) { js_owner_ = wrapper; }
+  napi_ref js_owner() const { return js_owner_; }
+  // The wrapper is being finalized: forget it, and let go of close()'s promise.
   void DropJsOwner(napi_env env);
 
   Engine* engine() const { return engine_; }
   bool closing() const { return closing_; }
   int64_t in_flight() const { return in_flight_; }
+  bool close_started() const { return close_ != nullptr; }
 
  protected:
   // An operation was handed to / returned by the OS. OpReturned settles a pending close() at zero.
   void OpHandedToOs(napi_env env, bool keep_alive = true);
   void OpReturned(napi_env env, bool keep_alive = true);
-  // Starts close(): returns its promise, settled once no operation is in flight.
+  // Starts close(): returns its promise, settled once no operation is in flight. Every later call returns
+  // the same promise.
   napi_value BeginClose(napi_env env);
 
   Engine* engine_;
-  bool closing_ = false;
 
  private:
   friend class Engine;
   void MaybeFinishClose(napi_env env);
 
-  int64_t refs_ = 1;
-  int64_t in_flight_ = 0;
-  Op* close_op_ = nullptr;
+  // What close() needs, made when it is called: sockets that are open do not carry it.
+  struct CloseState {
+    Op* op = nullptr;            // settled once nothing is in flight
+    napi_ref promise = nullptr;  // close()'s promise, for the calls that follow
+  };
+
+  int32_t refs_ = 1;
+  int32_t in_flight_ = 0;
+  CloseState* close_ = nullptr;
   napi_ref js_owner_ = nullptr;
   SocketBase* next_ = nullptr;
   SocketBase* prev_ = nullptr;
+
+ protected:
+  bool closing_ = false;  // last, so that the small fields of derived classes can share its word
 };
 
 }  // namespace iocpnet

@@ -9,69 +9,85 @@
 namespace iocpnet {
 
 // ---------------------------------------------------------------------------------------------------------
-// TcpSocketWrap
+// TcpSocket's JS class: the JS object wraps the backend's TcpSocket itself, and napi_wrap's reference is
+// the socket's JS owner (SocketBase). No C++ object sits in between as with Napi::ObjectWrap: a server
+// holds connections by the thousand, and that object would cost each one another allocation for state
+// the socket already has (whether close() was called, and its promise).
 
-void TcpSocketWrap::Init(Napi::Env env, Napi::Object exports, Addon* addon) {
-  Napi::Function ctor = DefineClass(env, "TcpSocket",
-                                    {
-                                        InstanceMethod("connect", &TcpSocketWrap::Connect),
-                                        InstanceMethod("read", &TcpSocketWrap::Read),
-                                        InstanceMethod("readChunk", &TcpSocketWrap::ReadChunk),
-                                        InstanceMethod("write", &TcpSocketWrap::Write),
-                                        InstanceMethod("shutdown", &TcpSocketWrap::Shutdown),
-                                        InstanceMethod("close", &TcpSocketWrap::Close),
-                                        InstanceMethod("cancelRead", &TcpSocketWrap::CancelRead),
-                                        InstanceMethod("cancelWrite", &TcpSocketWrap::CancelWrite),
-                                        InstanceMethod("cancelConnect", &TcpSocketWrap::CancelConnect),
-                                        InstanceMethod("setNoDelay", &TcpSocketWrap::SetNoDelay),
-                                        InstanceMethod("setKeepAlive", &TcpSocketWrap::SetKeepAlive),
-                                        InstanceMethod("setBufferSize", &TcpSocketWrap::SetBufferSize),
-                                        InstanceMethod("addresses", &TcpSocketWrap::Addresses),
-                                    });
-  addon->tcp_socket_ctor = Napi::Persistent(ctor);
-  exports.Set("TcpSocket", ctor);
+namespace {
+
+using SocketMethod = Napi::Value (*)(const Napi::CallbackInfo& info, TcpSocket* s);
+
+// A method's C entry point: finds the socket, and turns the C++ exceptions node-addon-api reports JS
+// errors with back into JS exceptions (what ObjectWrap does for its methods).
+template <SocketMethod method>
+napi_value Entry(napi_env env, napi_callback_info cb) {
+  try {
+    Napi::CallbackInfo info(env, cb);
+    void* sock = nullptr;
+    if (napi_unwrap(env, info.This(), &sock) != napi_ok || sock == nullptr) {
+      throw Napi::TypeError::New(info.Env(), "Illegal invocation");
+    }
+    return method(info, static_cast<TcpSocket*>(sock));
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+    return nullptr;
+  }
 }
 
-napi_value TcpSocketWrap::FromAccepted(napi_env env, TcpSocket* sock) {
-  Napi::Env e(env);
-  Napi::External<TcpSocket> ext = Napi::External<TcpSocket>::New(e, sock);
-  return Addon::Of(env)->tcp_socket_ctor.New({ext});
+// The wrapper was collected, or its environment is going away.
+void OnWrapperFinalized(napi_env env, void* data, void*) {
+  auto* sock = static_cast<TcpSocket*>(data);
+  if (!sock->close_started()) sock->CloseOnCollect();
+  napi_ref self = sock->js_owner();
+  sock->DropJsOwner(env);
+  napi_delete_reference(env, self);  // made by napi_wrap for us, to delete here and only here
+  sock->Release();
 }
 
-TcpSocketWrap::TcpSocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TcpSocketWrap>(info) {
+// new TcpSocket(family: 4 | 6), or, from FromAccepted, new TcpSocket(External<TcpSocket>).
+napi_value Construct(napi_env env, napi_callback_info cb) {
+  try {
+    Napi::CallbackInfo info(env, cb);
+    if (info.NewTarget().IsEmpty()) {
+      throw Napi::TypeError::New(info.Env(), "Class constructors cannot be invoked without 'new'");
+    }
+    TcpSocket* sock = nullptr;
+    if (info[0].IsExternal()) {
+      sock = info[0].As<Napi::External<TcpSocket>>().Data();
+    } else {
+      const int family = info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+      if (family != 4 && family != 6) {
+        Napi::RangeError e = Napi::RangeError::New(info.Env(), "family must be 4 or 6");
+        e.Set("code", Napi::String::New(info.Env(), "ERR_OUT_OF_RANGE"));
+        throw e;
+      }
+      SysError err;
+      sock = TcpSocket::Create(Addon::Of(env)->engine(), family == 6 ? AF_INET6 : AF_INET, &err);
+      ThrowIfError(info.Env(), err, "socket");
+    }
+    napi_ref self = nullptr;
+    if (napi_wrap(env, info.This(), sock, OnWrapperFinalized, nullptr, &self) != napi_ok) {
+      if (!info[0].IsExternal()) {  // an accepted socket stays its acceptor's to release
+        sock->CloseOnCollect();
+        sock->Release();
+      }
+      throw Napi::Error::New(info.Env(), "cannot wrap the socket");
+    }
+    sock->SetJsOwner(self);
+    return info.This();
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+    return nullptr;
+  }
+}
+
+// The socket, or nullptr once close() was called.
+TcpSocket* Live(TcpSocket* s) { return s->close_started() ? nullptr : s; }
+
+Napi::Value Connect(const Napi::CallbackInfo& info, TcpSocket* sock) {
   Napi::Env env = info.Env();
-  if (info[0].IsExternal()) {
-    sock_ = info[0].As<Napi::External<TcpSocket>>().Data();
-    sock_->SetJsOwner(env, info.This());
-    return;
-  }
-  int family = info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
-  if (family != 4 && family != 6) {
-    Napi::RangeError e = Napi::RangeError::New(env, "family must be 4 or 6");
-    e.Set("code", Napi::String::New(env, "ERR_OUT_OF_RANGE"));
-    throw e;
-  }
-  SysError err;
-  sock_ = TcpSocket::Create(Addon::Of(env)->engine(), family == 6 ? AF_INET6 : AF_INET, &err);
-  if (sock_ == nullptr) {
-    Addon::Of(env)->ThrowError(env, err, "socket");
-    throw env.GetAndClearPendingException();
-  }
-  sock_->SetJsOwner(env, info.This());
-}
-
-TcpSocketWrap::~TcpSocketWrap() {
-  if (sock_ == nullptr) return;
-  if (!closed_) sock_->CloseOnCollect();
-  sock_->DropJsOwner(Env());
-  sock_->Release();
-}
-
-TcpSocket* TcpSocketWrap::Live(const Napi::Env&) { return closed_ ? nullptr : sock_; }
-
-Napi::Value TcpSocketWrap::Connect(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  TcpSocket* s = Live(env);
+  TcpSocket* s = Live(sock);
   if (s == nullptr) return Rejected(env, SysError::Of(kErrSocketClosed), "connect");
   SockAddr remote, local;
   const int fam = s->family() == AF_INET6 ? 6 : 4;
@@ -91,96 +107,93 @@ Napi::Value TcpSocketWrap::Connect(const Napi::CallbackInfo& info) {
   return Napi::Value(env, s->Connect(env, remote, has_local ? &local : nullptr));
 }
 
-Napi::Value TcpSocketWrap::Read(const Napi::CallbackInfo& info) {
+Napi::Value Read(const Napi::CallbackInfo& info, TcpSocket* sock) {
   Napi::Env env = info.Env();
   BufferList bufs;
   if (!ParseBufferList(env, info[0], &bufs)) throw env.GetAndClearPendingException();
-  TcpSocket* s = Live(env);
+  TcpSocket* s = Live(sock);
   if (s == nullptr) return Rejected(env, SysError::Of(kErrSocketClosed), "read");
   return Napi::Value(env, s->Read(env, std::move(bufs), 0));
 }
 
-Napi::Value TcpSocketWrap::ReadChunk(const Napi::CallbackInfo& info) {
+Napi::Value ReadChunk(const Napi::CallbackInfo& info, TcpSocket* sock) {
   Napi::Env env = info.Env();
   const double max = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
   if (!(max >= 1)) throw Napi::RangeError::New(env, "readChunk: maxBytes must be >= 1");
-  TcpSocket* s = Live(env);
+  TcpSocket* s = Live(sock);
   if (s == nullptr) return Rejected(env, SysError::Of(kErrSocketClosed), "read");
   return Napi::Value(env, s->Read(env, BufferList(), static_cast<size_t>(max)));
 }
 
-Napi::Value TcpSocketWrap::Write(const Napi::CallbackInfo& info) {
+Napi::Value Write(const Napi::CallbackInfo& info, TcpSocket* sock) {
   Napi::Env env = info.Env();
   BufferList bufs;
   if (!ParseBufferList(env, info[0], &bufs)) throw env.GetAndClearPendingException();
   uint32_t id = info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 0;
-  TcpSocket* s = Live(env);
+  TcpSocket* s = Live(sock);
   if (s == nullptr) return Rejected(env, SysError::Of(kErrSocketClosed), "write");
   return Napi::Value(env, s->Write(env, std::move(bufs), id));
 }
 
-Napi::Value TcpSocketWrap::Shutdown(const Napi::CallbackInfo& info) {
+Napi::Value Shutdown(const Napi::CallbackInfo& info, TcpSocket* sock) {
   Napi::Env env = info.Env();
-  TcpSocket* s = Live(env);
+  TcpSocket* s = Live(sock);
   if (s == nullptr) return Rejected(env, SysError::Of(kErrSocketClosed), "shutdown");
   return Napi::Value(env, s->Shutdown(env));
 }
 
-Napi::Value TcpSocketWrap::Close(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!closed_) {
-    closed_ = true;
-    close_promise_ = Napi::Persistent(Napi::Value(env, sock_->Close(env)).As<Napi::Promise>());
-  }
-  return close_promise_.Value();
+// Idempotent: a later call finds nothing left to close or fail, and SocketBase::BeginClose hands out the
+// first call's promise again.
+Napi::Value Close(const Napi::CallbackInfo& info, TcpSocket* sock) {
+  return Napi::Value(info.Env(), sock->Close(info.Env()));
 }
 
-Napi::Value TcpSocketWrap::CancelRead(const Napi::CallbackInfo& info) {
-  if (TcpSocket* s = Live(info.Env())) s->CancelRead();
+Napi::Value CancelRead(const Napi::CallbackInfo& info, TcpSocket* sock) {
+  if (TcpSocket* s = Live(sock)) s->CancelRead();
   return info.Env().Undefined();
 }
 
-Napi::Value TcpSocketWrap::CancelWrite(const Napi::CallbackInfo& info) {
+Napi::Value CancelWrite(const Napi::CallbackInfo& info, TcpSocket* sock) {
   Napi::Env env = info.Env();
-  if (TcpSocket* s = Live(env)) s->CancelWrite(env, info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0);
+  if (TcpSocket* s = Live(sock)) s->CancelWrite(env, info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0);
   return env.Undefined();
 }
 
-Napi::Value TcpSocketWrap::CancelConnect(const Napi::CallbackInfo& info) {
-  if (TcpSocket* s = Live(info.Env())) s->CancelConnect();
+Napi::Value CancelConnect(const Napi::CallbackInfo& info, TcpSocket* sock) {
+  if (TcpSocket* s = Live(sock)) s->CancelConnect();
   return info.Env().Undefined();
 }
 
-Napi::Value TcpSocketWrap::SetNoDelay(const Napi::CallbackInfo& info) {
+Napi::Value SetNoDelay(const Napi::CallbackInfo& info, TcpSocket* sock) {
   Napi::Env env = info.Env();
-  TcpSocket* s = Live(env);
+  TcpSocket* s = Live(sock);
   if (s == nullptr) ThrowIfError(env, SysError::Of(kErrSocketClosed), "setsockopt");
   ThrowIfError(env, s->SetNoDelay(info[0].ToBoolean()), "setsockopt");
   return env.Undefined();
 }
 
-Napi::Value TcpSocketWrap::SetKeepAlive(const Napi::CallbackInfo& info) {
+Napi::Value SetKeepAlive(const Napi::CallbackInfo& info, TcpSocket* sock) {
   Napi::Env env = info.Env();
-  TcpSocket* s = Live(env);
+  TcpSocket* s = Live(sock);
   if (s == nullptr) ThrowIfError(env, SysError::Of(kErrSocketClosed), "setsockopt");
   uint32_t delay_ms = info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 0;
   ThrowIfError(env, s->SetKeepAlive(info[0].ToBoolean(), delay_ms), "setsockopt");
   return env.Undefined();
 }
 
-Napi::Value TcpSocketWrap::SetBufferSize(const Napi::CallbackInfo& info) {
+Napi::Value SetBufferSize(const Napi::CallbackInfo& info, TcpSocket* sock) {
   Napi::Env env = info.Env();
-  TcpSocket* s = Live(env);
+  TcpSocket* s = Live(sock);
   if (s == nullptr) ThrowIfError(env, SysError::Of(kErrSocketClosed), "setsockopt");
   int size = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
   ThrowIfError(env, s->SetBufferSize(info[0].ToBoolean(), size), "setsockopt");
   return env.Undefined();
 }
 
-Napi::Value TcpSocketWrap::Addresses(const Napi::CallbackInfo& info) {
+// Also after close(): a connection keeps the addresses it was connected with, and JS asks for them only
+// when someone reads them.
+Napi::Value Addresses(const Napi::CallbackInfo& info, TcpSocket* s) {
   Napi::Env env = info.Env();
-  TcpSocket* s = Live(env);
-  if (s == nullptr) ThrowIfError(env, SysError::Of(kErrSocketClosed), "getsockname");
   SockAddr local, remote;
   ThrowIfError(env, s->LocalAddress(&local), "getsockname");
   ThrowIfError(env, s->RemoteAddress(&remote), "getpeername");
@@ -188,6 +201,41 @@ Napi::Value TcpSocketWrap::Addresses(const Napi::CallbackInfo& info) {
   out.Set(0u, AddressTriple(env, local));
   out.Set(1u, AddressTriple(env, remote));
   return out;
+}
+
+napi_property_descriptor MethodNamed(const char* name, napi_callback entry) {
+  return napi_property_descriptor{name, nullptr, entry, nullptr, nullptr, nullptr, napi_default, nullptr};
+}
+
+}  // namespace
+
+void TcpSocketWrap::Init(Napi::Env env, Napi::Object exports, Addon* addon) {
+  const napi_property_descriptor methods[] = {
+      MethodNamed("connect", Entry<Connect>),
+      MethodNamed("read", Entry<Read>),
+      MethodNamed("readChunk", Entry<ReadChunk>),
+      MethodNamed("write", Entry<Write>),
+      MethodNamed("shutdown", Entry<Shutdown>),
+      MethodNamed("close", Entry<Close>),
+      MethodNamed("cancelRead", Entry<CancelRead>),
+      MethodNamed("cancelWrite", Entry<CancelWrite>),
+      MethodNamed("cancelConnect", Entry<CancelConnect>),
+      MethodNamed("setNoDelay", Entry<SetNoDelay>),
+      MethodNamed("setKeepAlive", Entry<SetKeepAlive>),
+      MethodNamed("setBufferSize", Entry<SetBufferSize>),
+      MethodNamed("addresses", Entry<Addresses>),
+  };
+  napi_value ctor;
+  NAPI_THROW_IF_FAILED_VOID(env, napi_define_class(env, "TcpSocket", NAPI_AUTO_LENGTH, Construct, nullptr,
+                                                   sizeof methods / sizeof methods[0], methods, &ctor));
+  addon->tcp_socket_ctor = Napi::Persistent(Napi::Function(env, ctor));
+  exports.Set("TcpSocket", ctor);
+}
+
+napi_value TcpSocketWrap::FromAccepted(napi_env env, TcpSocket* sock) {
+  Napi::Env e(env);
+  Napi::External<TcpSocket> ext = Napi::External<TcpSocket>::New(e, sock);
+  return Addon::Of(env)->tcp_socket_ctor.New({ext});
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -208,7 +256,7 @@ void TcpListenerWrap::Init(Napi::Env env, Napi::Object exports, Addon* addon) {
 
 TcpListenerWrap::TcpListenerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TcpListenerWrap>(info) {
   listener_ = new TcpListener(Addon::Of(info.Env())->engine());
-  listener_->SetJsOwner(info.Env(), info.This());
+  listener_->SetJsOwner(*this);
 }
 
 TcpListenerWrap::~TcpListenerWrap() {

@@ -11,34 +11,12 @@ class Addon;
 class TcpSocket;
 class TcpListener;
 
-class TcpSocketWrap : public Napi::ObjectWrap<TcpSocketWrap> {
+// A connection's JS class. Its objects wrap the backend's TcpSocket directly (tcp_wrap.cc says why).
+class TcpSocketWrap {
  public:
   static void Init(Napi::Env env, Napi::Object exports, Addon* addon);
   // Wraps a socket the backend accepted; takes over one reference.
   static napi_value FromAccepted(napi_env env, TcpSocket* sock);
-
-  explicit TcpSocketWrap(const Napi::CallbackInfo& info);
-  ~TcpSocketWrap() override;
-
- private:
-  TcpSocket* Live(const Napi::Env& env);
-  Napi::Value Connect(const Napi::CallbackInfo& info);
-  Napi::Value Read(const Napi::CallbackInfo& info);
-  Napi::Value ReadChunk(const Napi::CallbackInfo& info);
-  Napi::Value Write(const Napi::CallbackInfo& info);
-  Napi::Value Shutdown(const Napi::CallbackInfo& info);
-  Napi::Value Close(const Napi::CallbackInfo& info);
-  Napi::Value CancelRead(const Napi::CallbackInfo& info);
-  Napi::Value CancelWrite(const Napi::CallbackInfo& info);
-  Napi::Value CancelConnect(const Napi::CallbackInfo& info);
-  Napi::Value SetNoDelay(const Napi::CallbackInfo& info);
-  Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);
-  Napi::Value SetBufferSize(const Napi::CallbackInfo& info);
-  Napi::Value Addresses(const Napi::CallbackInfo& info);
-
-  TcpSocket* sock_ = nullptr;
-  bool closed_ = false;
-  Napi::Reference<Napi::Promise> close_promise_;
 };
 
 class TcpListenerWrap : public Napi::ObjectWrap<TcpListenerWrap> {

@@ -63,7 +63,7 @@ UdpSocketWrap::UdpSocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   SysError err;
   sock_ = UdpSocket::Create(Addon::Of(env)->engine(), family == 6 ? AF_INET6 : AF_INET, &err);
   if (sock_ == nullptr) ThrowIfError(env, err, "socket");
-  sock_->SetJsOwner(env, info.This());
+  sock_->SetJsOwner(*this);
 }
 
 UdpSocketWrap::~UdpSocketWrap() {

@@ -10,7 +10,8 @@
 namespace iocpnet {
 
 namespace {
-constexpr uint64_t kKickToken = 0;
+// The kick eventfd's registration: no handle has this address.
+void* const kKickTag = nullptr;
 // Events per epoll_wait, and epoll_waits per libuv callback: up to 1,024 sockets handled before the
 // promises they settled continue, and before libuv's other handles (timers, Node's own sockets) get a turn.
 constexpr int kBatch = 256;
@@ -22,14 +23,18 @@ constexpr int kMaxRounds = 4;
 
 EpollEngine* EpollHandle::epoll() const { return EpollEngine::Of(engine_); }
 
-SysError EpollHandle::Watch(uint32_t events) { return epoll()->Watch(fd_, events, this, &token_); }
+SysError EpollHandle::Watch(uint32_t events) {
+  const SysError e = epoll()->Watch(fd_, events, this);
+  watched_ = e.ok();
+  return e;
+}
 
 void EpollHandle::CloseOsSocket() {
   closing_ = true;
   if (fd_ < 0) return;
-  if (token_ != 0) {
-    epoll()->Unwatch(fd_, token_);
-    token_ = 0;
+  if (watched_) {
+    epoll()->Unwatch(fd_);
+    watched_ = false;
   }
   CloseFd(fd_);
   fd_ = -1;
@@ -41,7 +46,7 @@ void EpollHandle::CloseForTeardown() {
 }
 
 void EpollHandle::Kick() {
-  if (token_ != 0) epoll()->Kick(token_);
+  if (watched_) epoll()->Kick(this);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -70,7 +75,7 @@ bool EpollEngine::Start(napi_env env, SysError* err) {
   }
   epoll_event ev{};
   ev.events = EPOLLIN;  // level-triggered: it stays readable until TakeKicks() drains it
-  ev.data.u64 = kKickToken;
+  ev.data.ptr = kKickTag;
   if (epoll_ctl(epfd_, EPOLL_CTL_ADD, kick_fd_, &ev) != 0) {
     *err = LastError();
     return false;
@@ -118,7 +123,9 @@ void EpollEngine::Shutdown(napi_env env) {
   // Every socket closes its fd and queues itself in teardown_; nothing is freed while the list is walked.
   CloseAllSockets();
   uv_poll_stop(poll_);
-  kicks_.clear();
+  std::vector<EpollHandle*> kicked;
+  kicked.swap(kicks_);
+  for (EpollHandle* h : kicked) h->Release();  // every socket is also held by teardown_: none is freed here
   std::vector<EpollHandle*> handles;
   handles.swap(teardown_);
   for (EpollHandle* h : handles) {
@@ -167,27 +174,25 @@ int64_t EpollEngine::OsHandleCount() const {
 // ---------------------------------------------------------------------------------------------------------
 // EpollEngine: registration
 
-SysError EpollEngine::Watch(int fd, uint32_t events, EpollHandle* h, uint64_t* token) {
-  const uint64_t t = next_token_++;
+SysError EpollEngine::Watch(int fd, uint32_t events, EpollHandle* h) {
   epoll_event ev{};
   ev.events = events;
-  ev.data.u64 = t;
+  ev.data.ptr = h;
   if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) return LastError();
-  handles_.emplace(t, h);
-  *token = t;
   return SysError::Ok();
 }
 
-void EpollEngine::Unwatch(int fd, uint64_t token) {
-  // Explicit, though close() would drop the registration too: a descriptor duplicated elsewhere (a
-  // child process between fork and exec) would otherwise keep it alive.
+void EpollEngine::Unwatch(int fd) {
+  // Required before the fd is closed, not only tidy: it drops the events already queued for the handle
+  // (which may be freed next), and a descriptor duplicated elsewhere (a child process between fork and
+  // exec) would otherwise keep the registration alive.
   epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
-  handles_.erase(token);
 }
 
-void EpollEngine::Kick(uint64_t token) {
+void EpollEngine::Kick(EpollHandle* h) {
   if (tearing_down_) return;
-  kicks_.push_back(token);
+  h->Retain();
+  kicks_.push_back(h);
   if (kick_signalled_) return;
   const uint64_t one = 1;
   while (write(kick_fd_, &one, sizeof one) < 0 && errno == EINTR) {
@@ -224,9 +229,16 @@ void EpollEngine::Dispatch() {
     const int n = epoll_wait(epfd_, events, kBatch, 0);
     if (n <= 0) break;  // EINTR included: the set stays readable and libuv calls again
     bool kicked = false;
+    // A handler may close and release any socket, including one whose event comes later in this batch.
     for (int i = 0; i < n; i++) {
-      if (events[i].data.u64 == kKickToken) kicked = true;
-      else Handle(events[i].data.u64, events[i].events);
+      if (events[i].data.ptr != kKickTag) static_cast<EpollHandle*>(events[i].data.ptr)->Retain();
+    }
+    for (int i = 0; i < n; i++) {
+      if (events[i].data.ptr == kKickTag) kicked = true;
+      else Handle(static_cast<EpollHandle*>(events[i].data.ptr), events[i].events);
+    }
+    for (int i = 0; i < n; i++) {
+      if (events[i].data.ptr != kKickTag) static_cast<EpollHandle*>(events[i].data.ptr)->Release();
     }
     if (kicked) TakeKicks();  // after the events of the same batch, as Kick() promises
     if (n < kBatch) break;
@@ -242,20 +254,19 @@ void EpollEngine::TakeKicks() {
   }
   kick_signalled_ = false;
   kicks_handling_.swap(kicks_);  // kicks queued while these run wait for the next dispatch
-  for (uint64_t token : kicks_handling_) Handle(token, 0);
+  for (EpollHandle* h : kicks_handling_) {
+    Handle(h, 0);
+    h->Release();  // the reference Kick() took
+  }
   kicks_handling_.clear();
 }
 
-void EpollEngine::Handle(uint64_t token, uint32_t events) {
-  if (tearing_down_) return;
-  // Looked up per event, not once per batch: a handler may close other sockets (or itself).
-  auto it = handles_.find(token);
-  if (it == handles_.end()) return;  // closed since the event was queued
-  EpollHandle* h = it->second;
-  h->Retain();
+void EpollEngine::Handle(EpollHandle* h, uint32_t events) {
+  // The caller holds a reference (the batch's, or the kick's) for the duration. Checked per event, not
+  // once per batch: a handler may close other sockets (or itself).
+  if (tearing_down_ || !h->watched_) return;
   // No handle scope of its own: opening one allocates, and the batch's scope bounds what a batch holds.
   GuardedCall(env_, [&] { h->OnReady(env_, events); });
-  h->Release();
 }
 
 }  // namespace iocpnet

@@ -19,16 +19,20 @@
 // every idle connection would pin memory (or need provided-buffer rings), and kernels or container seccomp
 // profiles that refuse io_uring (Docker's default does) would need this reactor anyway as the fallback.
 //
-// Registration is by a token, never by pointer: an event may still be queued for a socket the JS thread
-// has just closed (and whose fd number the kernel may already have reused); the token of a closed socket
-// is no longer in the table, so its late events are dropped.
+// Registration is by pointer (epoll_event.data.ptr), with no table to look sockets up in: a table entry
+// per socket cost every idle connection ~50 bytes. What makes the pointer safe: a socket is removed from
+// the epoll set (EPOLL_CTL_DEL, which also drops its queued events) before its fd is closed and before it
+// can be freed, so an epoll_wait never returns a freed socket; the handles of a batch are retained until
+// the whole batch is handled, so a socket closed (and released) by an earlier handler in the same batch
+// stays allocated; and a socket no longer watched ignores what is still addressed to it, events and
+// kicks alike (its fd number may already belong to a new socket, which has its own registration).
 #pragma once
 
 #include <sys/epoll.h>
+#include <sys/uio.h>
 #include <uv.h>
 
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
 #include "../common/engine.h"
@@ -70,7 +74,8 @@ class EpollHandle : public SocketBase {
   int fd_;  // -1 once closed
 
  private:
-  uint64_t token_ = 0;  // 0: not watched
+  friend class EpollEngine;
+  bool watched_ = false;  // in the epoll set
 };
 
 class EpollEngine : public Engine {
@@ -84,10 +89,13 @@ class EpollEngine : public Engine {
   void Shutdown(napi_env env) override;
 
   // JS thread only.
-  SysError Watch(int fd, uint32_t events, EpollHandle* h, uint64_t* token);
-  void Unwatch(int fd, uint64_t token);
-  void Kick(uint64_t token);
+  SysError Watch(int fd, uint32_t events, EpollHandle* h);
+  void Unwatch(int fd);
+  void Kick(EpollHandle* h);
   void AbortAtTeardown(EpollHandle* h);
+  // Where a socket gathers its queued writes for one sendmsg. Sockets send one at a time on the JS
+  // thread, so one vector serves them all instead of one per socket.
+  std::vector<iovec>& gather_scratch() { return gather_; }
 
  protected:
   void SetLoopAlive(napi_env env, bool alive) override;
@@ -98,7 +106,7 @@ class EpollEngine : public Engine {
   static void OnAsyncCleanup(napi_async_cleanup_hook_handle hook, void* arg);
   static void OnPollClosed(uv_handle_t* handle);
   void Dispatch();
-  void Handle(uint64_t token, uint32_t events);
+  void Handle(EpollHandle* h, uint32_t events);
   void TakeKicks();
 
   napi_env env_ = nullptr;
@@ -108,12 +116,11 @@ class EpollEngine : public Engine {
   napi_ref resource_ = nullptr;              // async resource of the callback scope
   napi_async_context async_context_ = nullptr;
   napi_async_cleanup_hook_handle cleanup_hook_ = nullptr;
-  std::unordered_map<uint64_t, EpollHandle*> handles_;  // watched sockets by token
-  uint64_t next_token_ = 1;                             // token 0 is the kick eventfd
-  std::vector<uint64_t> kicks_;                         // handles asking for OnReady(env, 0)
-  std::vector<uint64_t> kicks_handling_;
+  std::vector<EpollHandle*> kicks_;  // retained; asking for OnReady(env, 0)
+  std::vector<EpollHandle*> kicks_handling_;
   bool kick_signalled_ = false;
   std::vector<EpollHandle*> teardown_;  // retained, for AbortPending at Shutdown
+  std::vector<iovec> gather_;
   bool started_ = false;
 };
 

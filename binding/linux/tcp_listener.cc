@@ -93,8 +93,16 @@ void TcpListener::AcceptSome(napi_env env) {
       return;
     }
     peer.len = len;
+    // The connection's own address, read now: after close() there is no descriptor left to ask.
+    SockAddr local;
+    socklen_t local_len = sizeof local.storage;
+    if (getsockname(c, local.get(), &local_len) != 0) {
+      CloseFd(c);
+      continue;
+    }
+    local.len = local_len;
     SysError err;
-    TcpSocket* sock = TcpSocket::Adopt(engine_, c, af_, peer, &err);
+    TcpSocket* sock = TcpSocket::Adopt(engine_, c, af_, local, peer, &err);
     if (sock == nullptr) {
       DeliverError(env, err);
       return;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "fd_util.h"
@@ -39,23 +40,29 @@ bool WouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 }  // namespace
 
 // Reads into the caller's buffers, or, with chunk_max > 0 and no buffers, into the engine's scratch
-// buffer, to be copied into a fresh Buffer: such a read pins nothing while it waits.
+// buffer, to be copied into a fresh Buffer: such a read pins nothing while it waits. It is what every idle
+// connection holds, so it keeps no copy of the buffer list (the pins hold the buffers) and describes the
+// scratch buffer only when it reads.
 struct TcpSocket::ReadOp : Op {
-  ReadOp(Engine* e, BufferList&& b, size_t chunk) : Op(e, "read"), bufs(std::move(b)), chunk_max(chunk) {
+  ReadOp(Engine* e, const BufferList& bufs, size_t chunk)
+      : Op(e, "read"), chunk_max(static_cast<uint32_t>(std::min(chunk, Engine::kReadScratchSize))) {
     if (chunk_max > 0) {
-      iov.push_back(iovec{e->read_scratch(), std::min(chunk_max, Engine::kReadScratchSize)});
-    } else {
-      AppendIovecs(bufs, &iov);
+      capacity = chunk_max;
+      return;
     }
-    for (size_t i = 0; i < iov.size() && i < kMaxIov; i++) capacity += iov[i].iov_len;
+    iov.reset(new iovec[bufs.size()]);
+    for (const BufferRef& b : bufs) {
+      if (b.length > 0) iov[iov_count++] = iovec{b.data, b.length};
+    }
+    for (size_t i = 0; i < iov_count && i < kMaxIov; i++) capacity += iov[i].iov_len;
   }
   void Complete(napi_env env, int64_t got) {
-    if (chunk_max > 0) ResolveChunk(env, static_cast<const char*>(iov[0].iov_base), static_cast<size_t>(got));
+    if (chunk_max > 0) ResolveChunk(env, engine()->read_scratch(), static_cast<size_t>(got));
     else ResolveNumber(env, static_cast<double>(got));
   }
-  BufferList bufs;
-  size_t chunk_max;
-  std::vector<iovec> iov;
+  std::unique_ptr<iovec[]> iov;  // the caller's buffers; none for a chunk read
+  uint32_t iov_count = 0;
+  uint32_t chunk_max;   // a chunk read's limit, at most the scratch buffer; 0 for the caller's buffers
   size_t capacity = 0;  // what one readv can take
 };
 
@@ -82,6 +89,7 @@ struct TcpSocket::WriteOp : Op {
   std::vector<iovec> iov;
   size_t first = 0;
   size_t remaining = 0;
+  WriteOp* next = nullptr;  // the socket's queue
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -95,9 +103,11 @@ TcpSocket* TcpSocket::Create(Engine* engine, int af, SysError* err) {
   return new TcpSocket(engine, fd, af);
 }
 
-TcpSocket* TcpSocket::Adopt(Engine* engine, int fd, int af, const SockAddr& remote, SysError* err) {
+TcpSocket* TcpSocket::Adopt(Engine* engine, int fd, int af, const SockAddr& local, const SockAddr& remote,
+                            SysError* err) {
   auto* t = new TcpSocket(engine, fd, af);
   t->connected_ = true;
+  t->local_ = local;
   t->remote_ = remote;
   *err = t->Watch(kSocketEvents);
   if (!err->ok()) {
@@ -148,7 +158,7 @@ void TcpSocket::OnReady(napi_env env, uint32_t events) {
   if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) writable_ = true;
   if (connect_ != nullptr) ContinueConnect(env);
   if (read_ != nullptr && fd_ >= 0) ContinueRead(env);
-  if (!writes_.empty() && fd_ >= 0) Flush(env);
+  if (writes_head_ != nullptr && fd_ >= 0) Flush(env);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -185,6 +195,8 @@ napi_value TcpSocket::Connect(napi_env env, const SockAddr& remote, const SockAd
   if (!w.ok()) return fail(w);
   remote_ = remote;
   if (!pending) {
+    const SysError e = RecordLocalAddress();
+    if (!e.ok()) return fail(e);
     connected_ = true;
     op->ResolveUndefined(env);
     delete op;
@@ -218,6 +230,7 @@ void TcpSocket::ContinueConnect(napi_env env) {
       else return;  // still in progress: wait for the next event
     }
   }
+  if (e.ok()) e = RecordLocalAddress();
   connect_ = nullptr;
   if (e.ok()) {
     connected_ = true;
@@ -225,6 +238,7 @@ void TcpSocket::ContinueConnect(napi_env env) {
   } else {
     op->Reject(env, FailureOf(op, e));
     remote_ = SockAddr();
+    local_ = SockAddr();
   }
   delete op;
   OpReturned(env);
@@ -234,9 +248,11 @@ void TcpSocket::ContinueConnect(napi_env env) {
 // Reads
 
 SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
-  const int n = static_cast<int>(std::min(op->iov.size(), kMaxIov));
+  iovec chunk{engine_->read_scratch(), op->capacity};
+  const iovec* iov = op->chunk_max > 0 ? &chunk : op->iov.get();
+  const int n = op->chunk_max > 0 ? 1 : static_cast<int>(std::min<size_t>(op->iov_count, kMaxIov));
   for (;;) {
-    const ssize_t r = ::readv(fd_, op->iov.data(), n);
+    const ssize_t r = ::readv(fd_, iov, n);
     if (r >= 0) {
       *got = r;
       // A short read emptied the receive queue (as libuv's UV_HANDLE_READ_PARTIAL): data that arrives
@@ -256,7 +272,7 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
 }
 
 napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
-  auto* op = new ReadOp(engine_, std::move(bufs), chunk_max);
+  auto* op = new ReadOp(engine_, bufs, chunk_max);
   napi_value promise = op->Begin(env);
   SysError early;
   if (read_ != nullptr) early = SysError::Of(kErrInvalidState);
@@ -277,7 +293,7 @@ napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
       return promise;
     }
   }
-  op->PinAll(env, op->bufs);
+  op->PinAll(env, bufs);
   read_ = op;
   OpHandedToOs(env);
   return promise;
@@ -357,7 +373,7 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
     early = SysError::Of(kErrSocketClosed);
   } else if (shut_down_ || pending_shutdown_ != nullptr) {
     early = SysError::Of("EPIPE");
-  } else if (writes_.empty()) {
+  } else if (writes_head_ == nullptr) {
     // Nothing queued ahead: hand everything to the kernel now. A write it takes whole needs neither an
     // operation object nor a promise: JS receives undefined and returns its shared resolved promise.
     if (total == 0) return nullptr;
@@ -376,24 +392,34 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
   }
   op->Advance(sent);  // only the remainder waits
   op->PinAll(env, bufs);
-  writes_.push_back(op);
+  if (writes_tail_ != nullptr) writes_tail_->next = op;
+  else writes_head_ = op;
+  writes_tail_ = op;
   OpHandedToOs(env);
   return promise;
 }
 
+TcpSocket::WriteOp* TcpSocket::PopWrite() {
+  WriteOp* op = writes_head_;
+  writes_head_ = op->next;
+  if (writes_head_ == nullptr) writes_tail_ = nullptr;
+  op->next = nullptr;
+  return op;
+}
+
 void TcpSocket::Flush(napi_env env) {
-  while (!writes_.empty() && writable_) {
+  std::vector<iovec>& gather = epoll()->gather_scratch();
+  while (writes_head_ != nullptr && writable_) {
     // Gather the queue (in order, up to the kernel's vector limit) into one sendmsg.
-    gather_.clear();
-    for (WriteOp* w : writes_) {
-      for (size_t i = w->first; i < w->iov.size() && gather_.size() < kMaxIov; i++) gather_.push_back(w->iov[i]);
-      if (gather_.size() >= kMaxIov) break;
+    gather.clear();
+    for (WriteOp* w = writes_head_; w != nullptr && gather.size() < kMaxIov; w = w->next) {
+      for (size_t i = w->first; i < w->iov.size() && gather.size() < kMaxIov; i++) gather.push_back(w->iov[i]);
     }
     ssize_t n = 0;
-    if (!gather_.empty()) {
+    if (!gather.empty()) {
       msghdr msg{};
-      msg.msg_iov = gather_.data();
-      msg.msg_iovlen = gather_.size();
+      msg.msg_iov = gather.data();
+      msg.msg_iovlen = gather.size();
       n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -406,14 +432,13 @@ void TcpSocket::Flush(napi_env env) {
       }
     }
     size_t left = static_cast<size_t>(n);
-    while (!writes_.empty()) {
-      WriteOp* w = writes_.front();
+    while (writes_head_ != nullptr) {
+      WriteOp* w = writes_head_;
       const size_t take = std::min(left, w->remaining);
       w->Advance(take);
       left -= take;
       if (w->remaining > 0) break;
-      writes_.pop_front();
-      FinishWrite(env, w, SysError::Ok());
+      FinishWrite(env, PopWrite(), SysError::Ok());
     }
   }
   MaybeShutdownAfterWrites(env);
@@ -428,11 +453,7 @@ void TcpSocket::FinishWrite(napi_env env, WriteOp* op, const SysError& err) {
 }
 
 void TcpSocket::FailQueuedWrites(napi_env env, const SysError& err) {
-  while (!writes_.empty()) {
-    WriteOp* op = writes_.front();
-    writes_.pop_front();
-    FinishWrite(env, op, err);
-  }
+  while (writes_head_ != nullptr) FinishWrite(env, PopWrite(), err);
   if (pending_shutdown_ != nullptr) {
     pending_shutdown_->Reject(env, err);
     delete pending_shutdown_;
@@ -443,10 +464,12 @@ void TcpSocket::FailQueuedWrites(napi_env env, const SysError& err) {
 void TcpSocket::CancelWrite(napi_env env, uint32_t id) {
   // The queue only waits for buffer space, so any queued write can be taken out at once. One that has
   // started leaves its tail unsent: the stream is then in an unknown state, as the JS API documents.
-  for (auto it = writes_.begin(); it != writes_.end(); ++it) {
-    WriteOp* op = *it;
+  for (WriteOp *prev = nullptr, *op = writes_head_; op != nullptr; prev = op, op = op->next) {
     if (op->id != id) continue;
-    writes_.erase(it);
+    if (prev == nullptr) writes_head_ = op->next;
+    else prev->next = op->next;
+    if (writes_tail_ == op) writes_tail_ = prev;
+    op->next = nullptr;
     FinishWrite(env, op, SysError::Of(kErrCancelled));
     MaybeShutdownAfterWrites(env);
     return;
@@ -476,7 +499,7 @@ napi_value TcpSocket::Shutdown(napi_env env) {
 
 void TcpSocket::MaybeShutdownAfterWrites(napi_env env) {
   // The FIN goes out only after every queued write has been handed to the kernel.
-  if (pending_shutdown_ == nullptr || !writes_.empty()) return;
+  if (pending_shutdown_ == nullptr || writes_head_ != nullptr) return;
   Op* op = pending_shutdown_;
   pending_shutdown_ = nullptr;
   shut_down_ = true;
@@ -503,7 +526,18 @@ SysError TcpSocket::SetBufferSize(bool send, int size) {
   return SetIntOption(fd_, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, size);
 }
 
+SysError TcpSocket::RecordLocalAddress() {
+  socklen_t len = sizeof local_.storage;
+  if (getsockname(fd_, local_.get(), &len) != 0) return LastError();
+  local_.len = len;
+  return SysError::Ok();
+}
+
 SysError TcpSocket::LocalAddress(SockAddr* out) const {
+  if (local_.len > 0) {
+    *out = local_;
+    return SysError::Ok();
+  }
   socklen_t len = sizeof out->storage;
   if (getsockname(fd_, out->get(), &len) != 0) return LastError();
   out->len = len;

@@ -7,9 +7,6 @@
 
 #include <sys/uio.h>
 
-#include <list>
-#include <vector>
-
 #include "../common/sockaddr.h"
 #include "epoll_engine.h"
 
@@ -20,7 +17,8 @@ class TcpSocket : public EpollHandle {
   static TcpSocket* Create(Engine* engine, int af, SysError* err);
   // Takes over a socket accept4 returned (non-blocking, close-on-exec) and watches it. On failure closes
   // the fd, sets *err and returns nullptr.
-  static TcpSocket* Adopt(Engine* engine, int fd, int af, const SockAddr& remote, SysError* err);
+  static TcpSocket* Adopt(Engine* engine, int fd, int af, const SockAddr& local, const SockAddr& remote,
+                          SysError* err);
 
   int family() const { return af_; }
 
@@ -66,22 +64,28 @@ class TcpSocket : public EpollHandle {
   // The whole list at once, nothing queued ahead: *sent is what the kernel took (0 on EAGAIN).
   SysError SendNow(const BufferList& bufs, size_t total, size_t* sent);
   void Flush(napi_env env);        // the queue, gathered, until empty or EAGAIN
+  WriteOp* PopWrite();  // takes the head of the queue
   void FinishWrite(napi_env env, WriteOp* op, const SysError& err);
   void FailQueuedWrites(napi_env env, const SysError& err);
   void MaybeShutdownAfterWrites(napi_env env);
+
+  // Reads the local end into local_ once connected: after close() there is no descriptor left to ask.
+  SysError RecordLocalAddress();
 
   int af_;
   bool readable_ = true;  // cleared by EAGAIN or a short read, set by an epoll event: no syscall sure to fail
   bool read_end_seen_ = false;  // FIN, reset or error reported: a short read no longer means "drained"
   bool writable_ = true;
-  Op* connect_ = nullptr;
-  ReadOp* read_ = nullptr;
-  std::list<WriteOp*> writes_;  // in order; each counted in flight while queued; a list, as an empty deque already holds ~600 bytes per idle socket
-  Op* pending_shutdown_ = nullptr;
   bool shut_down_ = false;
   bool connected_ = false;
+  Op* connect_ = nullptr;
+  ReadOp* read_ = nullptr;
+  // In order, linked through the operations (no container that allocates); each counted in flight.
+  WriteOp* writes_head_ = nullptr;
+  WriteOp* writes_tail_ = nullptr;
+  Op* pending_shutdown_ = nullptr;
+  SockAddr local_;
   SockAddr remote_;  // known peer (connect target or accept4 result): no getpeername needed
-  std::vector<iovec> gather_;  // scratch for Flush, kept to avoid an allocation per send
 };
 
 }  // namespace iocpnet

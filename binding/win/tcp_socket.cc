@@ -57,9 +57,10 @@ struct TcpSocket::ConnectOp : IocpOp {
 
 // Reads into the caller's buffers, or, with chunk_max > 0 and no buffers, into the engine's scratch
 // buffer, to be copied into a fresh Buffer. Either way the kernel holds no buffer while the zero-byte
-// receive waits; the non-blocking receive that follows is synchronous.
+// receive waits; the non-blocking receive that follows is synchronous. No copy of the buffer list is
+// kept: the pins hold the buffers.
 struct TcpSocket::ReadOp : IocpOp {
-  ReadOp(TcpSocket* s, BufferList&& b, size_t chunk)
+  ReadOp(TcpSocket* s, const BufferList& b, size_t chunk)
       : IocpOp(s->engine(), "read", &TcpSocket::OnZeroRead), sock(s), chunk_max(chunk) {
     if (chunk_max > 0) {
       const size_t n = chunk_max < Engine::kReadScratchSize ? chunk_max : Engine::kReadScratchSize;
@@ -67,7 +68,6 @@ struct TcpSocket::ReadOp : IocpOp {
     } else {
       AppendWsaBufs(b, &wsabufs);
     }
-    bufs = std::move(b);
   }
   void Complete(napi_env env, int64_t got) {
     if (chunk_max > 0) ResolveChunk(env, wsabufs[0].buf, static_cast<size_t>(got));
@@ -75,7 +75,6 @@ struct TcpSocket::ReadOp : IocpOp {
   }
   TcpSocket* sock;
   size_t chunk_max;
-  BufferList bufs;
   std::vector<WSABUF> wsabufs;
 };
 
@@ -226,6 +225,8 @@ void TcpSocket::OnConnected(IocpOp* base, napi_env env) {
     // Makes getsockname/getpeername/shutdown work on the socket (required after ConnectEx).
     if (setsockopt(self->s_, SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, nullptr, 0) != 0) e = LastSocketError();
   }
+  // Both ends, read now: JS asks only when someone reads them, maybe after close(), when the socket is gone.
+  if (e.ok()) e = self->RecordAddresses();
   if (e.ok()) {
     op->ResolveUndefined(env);
   } else {
@@ -252,7 +253,7 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
 }
 
 napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
-  auto* op = new ReadOp(this, std::move(bufs), chunk_max);
+  auto* op = new ReadOp(this, bufs, chunk_max);
   napi_value promise = op->Begin(env);
   if (read_ != nullptr) {
     op->Reject(env, SysError::Of(kErrInvalidState));
@@ -268,7 +269,7 @@ napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
     delete op;
     return promise;
   }
-  op->PinAll(env, op->bufs);
+  op->PinAll(env, bufs);
   read_ = op;
   PostZeroRead(env, op);
   return promise;
@@ -495,6 +496,14 @@ SysError TcpSocket::SetBufferSize(bool send, int size) {
   if (setsockopt(s_, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, reinterpret_cast<const char*>(&size), sizeof size) != 0)
     return LastSocketError();
   return SysError::Ok();
+}
+
+SysError TcpSocket::RecordAddresses() {
+  SockAddr local, remote;
+  SysError e = LocalAddress(&local);
+  if (e.ok()) e = RemoteAddress(&remote);
+  if (e.ok()) SetKnownAddresses(local, remote);
+  return e;
 }
 
 SysError TcpSocket::LocalAddress(SockAddr* out) const {

@@ -54,6 +54,7 @@ class TcpSocket : public SocketBase {
   ~TcpSocket() override;
 
   void CloseOsSocket();
+  SysError RecordAddresses();  // getsockname/getpeername into the known addresses
   // Error to report for a failed operation: closed by us, cancelled by the caller, or what the OS said.
   SysError FailureOf(const Op* op, const SysError& os) const;
 
