@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "../common/addon.h"
 #include "../common/tcp_wrap.h"
 #include "fd_util.h"
 #include "tcp_socket.h"
@@ -51,7 +50,7 @@ SysError TcpListener::Listen(napi_env env, const SockAddr& addr, const ListenOpt
   err = Watch(EPOLLIN | EPOLLET);  // adding an fd with clients waiting reports it readable at once
   if (!err.ok()) return err;
   depth_ = std::max(1, opts.accept_depth);
-  napi_create_reference(env, on_accept, 1, &on_accept_);
+  on_accept_.Set(env, on_accept);
   for (; slots_ < depth_; slots_++) OpHandedToOs(env);
   return SysError::Ok();
 }
@@ -89,7 +88,7 @@ void TcpListener::AcceptSome(napi_env env) {
       if (e == EINTR || ClientGone(e)) continue;
       // Out of descriptors or memory: tell the caller and stop for now. The clients stay in the backlog;
       // the next connection, or a resume, tries again.
-      DeliverError(env, MapOsError(e));
+      on_accept_.DeliverError(env, engine_, MapOsError(e));
       return;
     }
     peer.len = len;
@@ -104,7 +103,7 @@ void TcpListener::AcceptSome(napi_env env) {
     SysError err;
     TcpSocket* sock = TcpSocket::Adopt(engine_, c, af_, local, peer, &err);
     if (sock == nullptr) {
-      DeliverError(env, err);
+      on_accept_.DeliverError(env, engine_, err);
       return;
     }
     napi_value conn;
@@ -116,50 +115,24 @@ void TcpListener::AcceptSome(napi_env env) {
       sock->Release();
       return;
     }
-    Deliver(env, nullptr, conn);
-  }
-}
-
-void TcpListener::DeliverError(napi_env env, const SysError& e) {
-  Deliver(env, Addon::Of(env)->MakeError(env, e, "accept", "", -1), nullptr);
-}
-
-void TcpListener::Deliver(napi_env env, napi_value error, napi_value conn) {
-  if (engine_->tearing_down() || on_accept_ == nullptr) return;
-  napi_value fn, recv, args[2];
-  napi_get_reference_value(env, on_accept_, &fn);
-  napi_get_undefined(env, &recv);
-  if (error == nullptr) napi_get_null(env, &error);
-  if (conn == nullptr) napi_get_null(env, &conn);
-  args[0] = error;
-  args[1] = conn;
-  napi_value result;
-  if (napi_call_function(env, recv, fn, 2, args, &result) == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    napi_fatal_exception(env, exc);
+    on_accept_.Deliver(env, engine_, conn);
   }
 }
 
 napi_value TcpListener::Close(napi_env env) {
   CloseOsSocket();
-  DropAcceptCallback(env);
+  on_accept_.Drop(env);
   ReturnSlots(env);
   return BeginClose(env);
 }
 
 void TcpListener::AbortPending(napi_env env) {
-  DropAcceptCallback(env);
+  on_accept_.Drop(env);
   ReturnSlots(env);
 }
 
 void TcpListener::ReturnSlots(napi_env env) {
   for (; slots_ > 0; slots_--) OpReturned(env);  // the caller holds a reference: none of these deletes us
-}
-
-void TcpListener::DropAcceptCallback(napi_env env) {
-  if (on_accept_ != nullptr) napi_delete_reference(env, on_accept_);
-  on_accept_ = nullptr;
 }
 
 SysError TcpListener::LocalAddress(SockAddr* out) const {

@@ -6,6 +6,7 @@
 // and leaves clients in the kernel's backlog (nginx's accept_disabled idea, driven by the JS layer).
 #pragma once
 
+#include "../common/accept_callback.h"
 #include "../common/sockaddr.h"
 #include "../common/tcp_options.h"
 #include "epoll_engine.h"
@@ -31,17 +32,14 @@ class TcpListener : public EpollHandle {
   ~TcpListener() override = default;
 
   void ReturnSlots(napi_env env);
-  void DropAcceptCallback(napi_env env);
   void AcceptSome(napi_env env);
-  void Deliver(napi_env env, napi_value error, napi_value conn);
-  void DeliverError(napi_env env, const SysError& e);
 
   int af_ = AF_INET;
   int depth_ = 32;
   int slots_ = 0;          // accept slots counted in flight
   bool paused_ = false;
   bool readable_ = false;  // a connection may be waiting (set by epoll, cleared by EAGAIN)
-  napi_ref on_accept_ = nullptr;
+  AcceptCallback on_accept_;
 };
 
 }  // namespace iocpnet

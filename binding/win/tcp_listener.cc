@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "../common/addon.h"
 #include "../common/tcp_wrap.h"
 #include "iocp_engine.h"
 #include "tcp_socket.h"
@@ -53,7 +52,7 @@ SysError TcpListener::Listen(napi_env env, const SockAddr& addr, const ListenOpt
     return LastSocketError();
   }
   depth_ = std::max(1, opts.accept_depth);
-  napi_create_reference(env, on_accept, 1, &on_accept_);
+  on_accept_.Set(env, on_accept);
   *syscall = "accept";
   err = PostOne(env);  // the first post reports its error synchronously; the others retry as they complete
   if (!err.ok()) return err;
@@ -71,7 +70,7 @@ void TcpListener::PostAccepts(napi_env env) {
     SysError e = PostOne(env);
     if (!e.ok()) {
       // Out of sockets or memory: tell the caller; accept() resumes posting later.
-      Deliver(env, Addon::Of(env)->MakeError(env, e, "accept", "", -1), nullptr);
+      on_accept_.DeliverError(env, engine_, e);
       return;
     }
   }
@@ -100,23 +99,6 @@ SysError TcpListener::PostOne(napi_env env) {
   return SysError::Ok();
 }
 
-void TcpListener::Deliver(napi_env env, napi_value error, napi_value conn) {
-  if (engine_->tearing_down() || on_accept_ == nullptr) return;
-  napi_value fn, recv, args[2];
-  napi_get_reference_value(env, on_accept_, &fn);
-  napi_get_undefined(env, &recv);
-  if (error == nullptr) napi_get_null(env, &error);
-  if (conn == nullptr) napi_get_null(env, &conn);
-  args[0] = error;
-  args[1] = conn;
-  napi_value result;
-  if (napi_call_function(env, recv, fn, 2, args, &result) == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    napi_fatal_exception(env, exc);
-  }
-}
-
 void TcpListener::OnAccepted(IocpOp* base, napi_env env) {
   auto* op = static_cast<AcceptOp*>(base);
   TcpListener* self = op->listener;
@@ -139,11 +121,11 @@ void TcpListener::OnAccepted(IocpOp* base, napi_env env) {
     auto* sock = TcpSocket::Adopt(self->engine_, acc, self->af_);
     sock->SetKnownAddresses(SockAddr::From(local, local_len), SockAddr::From(remote, remote_len));
     napi_value conn = TcpSocketWrap::FromAccepted(env, sock);
-    self->Deliver(env, nullptr, conn);
+    self->on_accept_.Deliver(env, self->engine_, conn);
   } else {
     if (acc != INVALID_SOCKET) closesocket(acc);
     if (!e.ok() && !self->closing_ && !ClientAborted(e)) {
-      self->Deliver(env, Addon::Of(env)->MakeError(env, e, "accept", "", -1), nullptr);
+      self->on_accept_.DeliverError(env, self->engine_, e);
     }
   }
   delete op;
@@ -153,13 +135,8 @@ void TcpListener::OnAccepted(IocpOp* base, napi_env env) {
 
 napi_value TcpListener::Close(napi_env env) {
   CloseOsSockets();
-  DropAcceptCallback(env);
+  on_accept_.Drop(env);
   return BeginClose(env);
-}
-
-void TcpListener::DropAcceptCallback(napi_env env) {
-  if (on_accept_ != nullptr) napi_delete_reference(env, on_accept_);
-  on_accept_ = nullptr;
 }
 
 void TcpListener::CloseOsSockets() {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../common/socket_base.h"
+#include "../common/accept_callback.h"
 #include "../common/sockaddr.h"
 #include "../common/tcp_options.h"
 #include "iocp_op.h"
@@ -33,10 +34,8 @@ class TcpListener : public SocketBase {
   ~TcpListener() override;
 
   void CloseOsSockets();
-  void DropAcceptCallback(napi_env env);
   void PostAccepts(napi_env env);
   SysError PostOne(napi_env env);
-  void Deliver(napi_env env, napi_value error, napi_value conn);
   static void OnAccepted(IocpOp* base, napi_env env);
 
   SOCKET s_ = INVALID_SOCKET;
@@ -46,7 +45,7 @@ class TcpListener : public SocketBase {
   bool paused_ = false;
   LPFN_ACCEPTEX accept_ex_ = nullptr;
   LPFN_GETACCEPTEXSOCKADDRS get_addrs_ = nullptr;
-  napi_ref on_accept_ = nullptr;
+  AcceptCallback on_accept_;
   std::vector<AcceptOp*> pending_;  // posted AcceptEx, so close() can close their sockets
 };
 
