@@ -260,7 +260,7 @@ TcpListenerWrap::TcpListenerWrap(const Napi::CallbackInfo& info) : Napi::ObjectW
 }
 
 TcpListenerWrap::~TcpListenerWrap() {
-  if (!closed_) listener_->CloseOnCollect();
+  if (!listener_->close_started()) listener_->CloseOnCollect();
   listener_->DropJsOwner(Env());
   listener_->Release();
 }
@@ -268,7 +268,7 @@ TcpListenerWrap::~TcpListenerWrap() {
 // listen(address, port, backlog, ipv6Only, exclusive, reuseAddr, acceptDepth, onAccept)
 Napi::Value TcpListenerWrap::Listen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (closed_) ThrowIfError(env, SysError::Of(kErrSocketClosed), "listen");
+  if (listener_->close_started()) ThrowIfError(env, SysError::Of(kErrSocketClosed), "listen");
   SockAddr addr;
   const std::string host = StringArg(info[0]);
   const uint16_t port = PortArg(info[1]);
@@ -290,30 +290,26 @@ Napi::Value TcpListenerWrap::Listen(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value TcpListenerWrap::Pause(const Napi::CallbackInfo& info) {
-  if (!closed_) listener_->Pause();
+  if (!listener_->close_started()) listener_->Pause();
   return info.Env().Undefined();
 }
 
 Napi::Value TcpListenerWrap::Resume(const Napi::CallbackInfo& info) {
-  if (!closed_) listener_->Resume(info.Env());
+  if (!listener_->close_started()) listener_->Resume(info.Env());
   return info.Env().Undefined();
 }
 
 Napi::Value TcpListenerWrap::Address(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SockAddr a;
-  if (closed_) ThrowIfError(env, SysError::Of(kErrSocketClosed), "getsockname");
+  if (listener_->close_started()) ThrowIfError(env, SysError::Of(kErrSocketClosed), "getsockname");
   ThrowIfError(env, listener_->LocalAddress(&a), "getsockname");
   return AddressTriple(env, a);
 }
 
+// Idempotent, as UdpSocketWrap::Close.
 Napi::Value TcpListenerWrap::Close(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!closed_) {
-    closed_ = true;
-    close_promise_ = Napi::Persistent(Napi::Value(env, listener_->Close(env)).As<Napi::Promise>());
-  }
-  return close_promise_.Value();
+  return Napi::Value(info.Env(), listener_->Close(info.Env()));
 }
 
 }  // namespace iocpnet

@@ -33,8 +33,6 @@ class TcpListenerWrap : public Napi::ObjectWrap<TcpListenerWrap> {
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   TcpListener* listener_ = nullptr;
-  bool closed_ = false;
-  Napi::Reference<Napi::Promise> close_promise_;
 };
 
 }  // namespace iocpnet

@@ -68,13 +68,13 @@ UdpSocketWrap::UdpSocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
 
 UdpSocketWrap::~UdpSocketWrap() {
   if (sock_ == nullptr) return;
-  if (!closed_) sock_->CloseOnCollect();
+  if (!sock_->close_started()) sock_->CloseOnCollect();
   sock_->DropJsOwner(Env());
   sock_->Release();
 }
 
 UdpSocket* UdpSocketWrap::LiveOrThrow(const Napi::Env& env, const char* syscall) {
-  if (closed_) ThrowIfError(env, SysError::Of(kErrSocketClosed), syscall);
+  if (sock_->close_started()) ThrowIfError(env, SysError::Of(kErrSocketClosed), syscall);
   return sock_;
 }
 
@@ -143,23 +143,20 @@ Napi::Value UdpSocketWrap::RecvChunk(const Napi::CallbackInfo& info) {
   return Napi::Value(env, sock_->Recv(env, BufferList(), static_cast<size_t>(max)));
 }
 
+// Idempotent: a later call finds nothing left to close or fail, and SocketBase::BeginClose hands out the
+// first call's promise again.
 Napi::Value UdpSocketWrap::Close(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!closed_) {
-    closed_ = true;
-    close_promise_ = Napi::Persistent(Napi::Value(env, sock_->Close(env)).As<Napi::Promise>());
-  }
-  return close_promise_.Value();
+  return Napi::Value(info.Env(), sock_->Close(info.Env()));
 }
 
 Napi::Value UdpSocketWrap::CancelRecv(const Napi::CallbackInfo& info) {
-  if (!closed_) sock_->CancelRecv();
+  if (!sock_->close_started()) sock_->CancelRecv();
   return info.Env().Undefined();
 }
 
 Napi::Value UdpSocketWrap::CancelSend(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!closed_) sock_->CancelSend(env, info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0);
+  if (!sock_->close_started()) sock_->CancelSend(env, info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0);
   return env.Undefined();
 }
 

@@ -38,8 +38,6 @@ class UdpSocketWrap : public Napi::ObjectWrap<UdpSocketWrap> {
   Napi::Value Addresses(const Napi::CallbackInfo& info);
 
   UdpSocket* sock_ = nullptr;
-  bool closed_ = false;
-  Napi::Reference<Napi::Promise> close_promise_;
 };
 
 }  // namespace iocpnet
