@@ -101,6 +101,16 @@ describe('UDP lifecycle and resources', () => {
     await closeAll(a, b);
   });
 
+  it('the addon used without lib/udp.ts (no result factory registered) gives the same result objects', async () => {
+    const w = new Worker(path.join(__dirname, 'fixtures', 'udp-native-results.js'));
+    const msg = await new Promise<Record<string, unknown>>((r, j) => { w.once('message', r); w.once('error', j); });
+    assert.equal(msg.error, undefined);
+    const from = msg.from as number;
+    assert.deepEqual(msg.recv, { bytes: 4, address: '127.0.0.1', port: from, family: 'IPv4', truncated: true, text: 'hell' });
+    assert.deepEqual(msg.chunk, { data: 'chunk', address: '127.0.0.1', port: from, family: 'IPv4', truncated: false });
+    await new Promise((r) => w.once('exit', r));
+  });
+
   it('the process exits by itself once every UDP socket is closed', async function () {
     this.timeout(120000);
     assert.equal(await runChild(path.join(__dirname, 'fixtures', 'udp-exit-by-itself.js'), 60000), 0);
