@@ -1,5 +1,6 @@
 #include "sockaddr.h"
 
+#include <cerrno>
 #include <cstdlib>
 
 namespace iocpnet {
@@ -76,6 +77,32 @@ std::string SockAddr::Address() const {
     return s;
   }
   return "";
+}
+
+namespace {
+
+SysError LastSocketCallError() {
+#ifdef _WIN32
+  return MapOsError(WSAGetLastError());
+#else
+  return MapOsError(errno);
+#endif
+}
+
+}  // namespace
+
+SysError SocketName(socket_t s, SockAddr* out) {
+  socklen_t len = sizeof out->storage;
+  if (getsockname(s, out->get(), &len) != 0) return LastSocketCallError();
+  out->len = len;
+  return SysError::Ok();
+}
+
+SysError PeerName(socket_t s, SockAddr* out) {
+  socklen_t len = sizeof out->storage;
+  if (getpeername(s, out->get(), &len) != 0) return LastSocketCallError();
+  out->len = len;
+  return SysError::Ok();
 }
 
 }  // namespace iocpnet

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "platform.h"
+#include "sys_error.h"
 
 namespace iocpnet {
 
@@ -37,5 +38,9 @@ struct SockAddr {
   std::string Address() const;  // "127.0.0.1", "::1", "fe80::1%3"
   const char* FamilyName() const { return family() == AF_INET6 ? "IPv6" : "IPv4"; }
 };
+
+// A socket's own address (getsockname) and its peer's (getpeername), the same on both platforms.
+SysError SocketName(socket_t s, SockAddr* out);
+SysError PeerName(socket_t s, SockAddr* out);
 
 }  // namespace iocpnet

@@ -14,8 +14,8 @@ inline SysError LastError() { return MapOsError(errno); }
 
 // Every socket is non-blocking from birth (the JS thread must never wait in a syscall) and close-on-exec
 // (a child process must not keep our connections open), each set atomically with the socket.
-inline int OpenTcpSocket(int af, SysError* err) {
-  const int fd = ::socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+inline int OpenSocket(int af, int type, int proto, SysError* err) {
+  const int fd = ::socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
   if (fd < 0) *err = LastError();
   return fd;
 }

@@ -32,7 +32,7 @@ SysError TcpListener::Listen(napi_env env, const SockAddr& addr, const ListenOpt
   SysError err;
   if (fd_ >= 0) return SysError::Of("EINVAL");  // listen() twice
   af_ = addr.family();
-  fd_ = OpenTcpSocket(af_, &err);
+  fd_ = OpenSocket(af_, SOCK_STREAM, IPPROTO_TCP, &err);
   if (fd_ < 0) return err;
   if (af_ == AF_INET6) SetOptionQuietly(fd_, IPPROTO_IPV6, IPV6_V6ONLY, opts.ipv6_only ? 1 : 0);
   *syscall = "setsockopt";
@@ -94,12 +94,10 @@ void TcpListener::AcceptSome(napi_env env) {
     peer.len = len;
     // The connection's own address, read now: after close() there is no descriptor left to ask.
     SockAddr local;
-    socklen_t local_len = sizeof local.storage;
-    if (getsockname(c, local.get(), &local_len) != 0) {
+    if (!SocketName(c, &local).ok()) {
       CloseFd(c);
       continue;
     }
-    local.len = local_len;
     SysError err;
     TcpSocket* sock = TcpSocket::Adopt(engine_, c, af_, local, peer, &err);
     if (sock == nullptr) {
@@ -137,10 +135,7 @@ void TcpListener::ReturnSlots(napi_env env) {
 
 SysError TcpListener::LocalAddress(SockAddr* out) const {
   if (fd_ < 0) return SysError::Of(kErrSocketClosed);
-  socklen_t len = sizeof out->storage;
-  if (getsockname(fd_, out->get(), &len) != 0) return LastError();
-  out->len = len;
-  return SysError::Ok();
+  return SocketName(fd_, out);
 }
 
 }  // namespace iocpnet

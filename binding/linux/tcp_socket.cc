@@ -96,7 +96,7 @@ struct TcpSocket::WriteOp : Op {
 // Life
 
 TcpSocket* TcpSocket::Create(Engine* engine, int af, SysError* err) {
-  const int fd = OpenTcpSocket(af, err);
+  const int fd = OpenSocket(af, SOCK_STREAM, IPPROTO_TCP, err);
   if (fd < 0) return nullptr;
   // Watched only once connect() has started: an unconnected socket reports EPOLLOUT|EPOLLHUP, which would
   // read as a finished connect.
@@ -526,22 +526,14 @@ SysError TcpSocket::SetBufferSize(bool send, int size) {
   return SetIntOption(fd_, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, size);
 }
 
-SysError TcpSocket::RecordLocalAddress() {
-  socklen_t len = sizeof local_.storage;
-  if (getsockname(fd_, local_.get(), &len) != 0) return LastError();
-  local_.len = len;
-  return SysError::Ok();
-}
+SysError TcpSocket::RecordLocalAddress() { return SocketName(fd_, &local_); }
 
 SysError TcpSocket::LocalAddress(SockAddr* out) const {
   if (local_.len > 0) {
     *out = local_;
     return SysError::Ok();
   }
-  socklen_t len = sizeof out->storage;
-  if (getsockname(fd_, out->get(), &len) != 0) return LastError();
-  out->len = len;
-  return SysError::Ok();
+  return SocketName(fd_, out);
 }
 
 SysError TcpSocket::RemoteAddress(SockAddr* out) const {
@@ -549,10 +541,7 @@ SysError TcpSocket::RemoteAddress(SockAddr* out) const {
     *out = remote_;
     return SysError::Ok();
   }
-  socklen_t len = sizeof out->storage;
-  if (getpeername(fd_, out->get(), &len) != 0) return LastError();
-  out->len = len;
-  return SysError::Ok();
+  return PeerName(fd_, out);
 }
 
 }  // namespace iocpnet

@@ -59,11 +59,8 @@ struct UdpSocket::SendOp : Op {
 // Life
 
 UdpSocket* UdpSocket::Create(Engine* engine, int af, SysError* err) {
-  const int fd = ::socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
-  if (fd < 0) {
-    *err = LastError();
-    return nullptr;
-  }
+  const int fd = OpenSocket(af, SOCK_DGRAM, IPPROTO_UDP, err);
+  if (fd < 0) return nullptr;
   auto* u = new UdpSocket(engine, fd, af);
   // Watched from the start: an unbound or unconnected UDP socket reports nothing misleading (EPOLLOUT only).
   *err = u->Watch(kSocketEvents);
@@ -139,12 +136,7 @@ SysError UdpSocket::Disconnect() {
   return SysError::Ok();
 }
 
-SysError UdpSocket::LocalAddress(SockAddr* out) const {
-  socklen_t len = sizeof out->storage;
-  if (getsockname(fd_, out->get(), &len) != 0) return LastError();
-  out->len = len;
-  return SysError::Ok();
-}
+SysError UdpSocket::LocalAddress(SockAddr* out) const { return SocketName(fd_, out); }
 
 SysError UdpSocket::RemoteAddress(SockAddr* out) const {
   if (!connected_) return SysError::Of("ENOTCONN");

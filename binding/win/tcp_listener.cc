@@ -150,11 +150,6 @@ void TcpListener::CloseOsSockets() {
   CancelAndCloseSocket(&s_);
 }
 
-SysError TcpListener::LocalAddress(SockAddr* out) const {
-  int len = sizeof out->storage;
-  if (getsockname(s_, out->get(), &len) != 0) return LastSocketError();
-  out->len = len;
-  return SysError::Ok();
-}
+SysError TcpListener::LocalAddress(SockAddr* out) const { return SocketName(s_, out); }
 
 }  // namespace iocpnet

@@ -511,10 +511,7 @@ SysError TcpSocket::LocalAddress(SockAddr* out) const {
     *out = known_local_;
     return SysError::Ok();
   }
-  int len = sizeof out->storage;
-  if (getsockname(s_, out->get(), &len) != 0) return LastSocketError();
-  out->len = len;
-  return SysError::Ok();
+  return SocketName(s_, out);
 }
 
 SysError TcpSocket::RemoteAddress(SockAddr* out) const {
@@ -522,10 +519,7 @@ SysError TcpSocket::RemoteAddress(SockAddr* out) const {
     *out = known_remote_;
     return SysError::Ok();
   }
-  int len = sizeof out->storage;
-  if (getpeername(s_, out->get(), &len) != 0) return LastSocketError();
-  out->len = len;
-  return SysError::Ok();
+  return PeerName(s_, out);
 }
 
 }  // namespace iocpnet

@@ -143,12 +143,7 @@ SysError UdpSocket::Disconnect() {
   return SysError::Ok();
 }
 
-SysError UdpSocket::LocalAddress(SockAddr* out) const {
-  int len = sizeof out->storage;
-  if (getsockname(s_, out->get(), &len) != 0) return LastSocketError();
-  out->len = len;
-  return SysError::Ok();
-}
+SysError UdpSocket::LocalAddress(SockAddr* out) const { return SocketName(s_, out); }
 
 SysError UdpSocket::RemoteAddress(SockAddr* out) const {
   if (!connected_) return SysError::Of("ENOTCONN");
