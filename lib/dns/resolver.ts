@@ -413,7 +413,7 @@ export class Resolver {
     const shared: Shared = { query: NOT_STARTED, listeners: [], waiters: 0 };
     // When the query ends: the bookkeeping and the cache first (a caller that asks again finds the answer
     // cached), then every caller. It may end before start() returns (every try failing at once).
-    shared.query = this.#transport.start({ name, type }, servers, undefined, (msg, err) => {
+    shared.query = this.#transport.start({ name, type }, servers, (msg, err) => {
       shared.outcome = { msg, err };
       this.#inFlight.delete(shared);
       if (this.#shared.get(key) === shared) this.#shared.delete(key);

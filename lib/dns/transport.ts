@@ -346,7 +346,6 @@ class Query implements Deadline {
   #ac: AbortController | undefined;
   /** Tries that may still be answered (made on the first: most queries have one, and [a] holds exactly one). */
   #attempts: Attempt[] | undefined;
-  readonly #signal: AbortSignal | undefined;
   #made = 0;
   #current: Attempt | undefined;
   #currentPending = false;   // the newest try has not failed or been answered yet
@@ -361,16 +360,9 @@ class Query implements Deadline {
   #tcpInFlight = false;
   #ednsRetried = false;
   #finished = false;
-  #onAbort: (() => void) | undefined;
-  readonly #onEnd: QueryEnd | undefined;
-  /** The promise, once asked for, and how to settle it; or how the query ended, if that came first. */
-  #promise: Promise<DnsMessage> | undefined;
-  #settle: { resolve(m: DnsMessage): void; reject(e: Error): void } | undefined;
-  #answer: DnsMessage | undefined;
-  #failure: QueryFailure | undefined;
+  readonly #onEnd: QueryEnd;
 
-  constructor(t: Transport, question: Question, servers: ServerAddress[], start: number, signal: AbortSignal | undefined,
-              onEnd: QueryEnd | undefined) {
+  constructor(t: Transport, question: Question, servers: ServerAddress[], start: number, onEnd: QueryEnd) {
     this.#t = t;
     this.#onEnd = onEnd;
     this.question = question;
@@ -378,25 +370,9 @@ class Query implements Deadline {
     this.#maxAttempts = t.options.tries * servers.length;
     this.#start = start;
     this.#deadline = Date.now() + t.options.totalTimeout;
-    this.#signal = signal;
-  }
-
-  get promise(): Promise<DnsMessage> {
-    if (this.#promise === undefined) {
-      if (this.#answer !== undefined) this.#promise = Promise.resolve(this.#answer);
-      else if (this.#failure !== undefined) this.#promise = Promise.reject(this.#failure);
-      else this.#promise = new Promise((resolve, reject) => { this.#settle = { resolve, reject }; });
-    }
-    return this.#promise;
   }
 
   begin(): void {
-    const signal = this.#signal;
-    if (signal !== undefined) {
-      if (signal.aborted) return this.#fail('ECANCELLED');
-      this.#onAbort = () => this.cancel();
-      signal.addEventListener('abort', this.#onAbort, { once: true });
-    }
     this.#next();
   }
 
@@ -593,25 +569,19 @@ class Query implements Deadline {
 
   #finish(msg: DnsMessage): void {
     if (!this.#end()) return;
-    this.#onEnd?.(msg, undefined);
-    if (this.#settle !== undefined) this.#settle.resolve(msg);
-    else this.#answer = msg;
+    this.#onEnd(msg, undefined);
   }
 
   #fail(code: DnsErrorCode): void {
     if (!this.#end()) return;
     if (code === 'ETIMEOUT') this.#t.counters.add('timeouts');
-    const failure = new QueryFailure(code);
-    this.#onEnd?.(undefined, failure);
-    if (this.#settle !== undefined) this.#settle.reject(failure);
-    else this.#failure = failure;
+    this.#onEnd(undefined, new QueryFailure(code));
   }
 
   #end(): boolean {
     if (this.#finished) return false;
     this.#finished = true;
     this.#t.deadlines.remove(this);
-    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#ac?.abort();
     const attempts = this.#attempts;
     this.#attempts = undefined;
@@ -637,23 +607,19 @@ export class Transport {
     this.counters = counters;
   }
 
-  /** Sends `question` to `servers` until one answers. Resolves with the accepted answer (NOERROR, NXDOMAIN or
-   *  an RCODE the caller must judge); rejects with a QueryFailure (ETIMEOUT, ECONNREFUSED, ESERVFAIL, EREFUSED,
-   *  ENOTIMP, EFORMERR, EBADRESP, ECANCELLED when `signal` fires, ENOSERVERS without servers). */
-  query(question: Question, servers: ServerAddress[], signal?: AbortSignal): Promise<DnsMessage> {
-    return this.start(question, servers, signal).promise;
-  }
-
-  /** query(), with a direct cancel() (ECANCELLED) for callers that would otherwise make an AbortController
-   *  per query only to be able to stop it: the resolver, whose queries are rarely cancelled. `onEnd` is
-   *  called when the query ends, with the answer or the QueryFailure, before the promise settles; it may run
-   *  before start() returns. The promise is made only if asked for (the resolver listens through onEnd). */
-  start(question: Question, servers: ServerAddress[], signal?: AbortSignal,
-        onEnd?: QueryEnd): { readonly promise: Promise<DnsMessage>; cancel(): void } {
-    if (servers.length === 0) return { promise: Promise.reject(new QueryFailure('ENOSERVERS')), cancel(): void {} };
+  /** Sends `question` to `servers` until one answers, then calls `onEnd` once: with the accepted answer
+   *  (NOERROR, NXDOMAIN or an RCODE the caller must judge), or with a QueryFailure (ETIMEOUT, ECONNREFUSED,
+   *  ESERVFAIL, EREFUSED, ENOTIMP, EFORMERR, EBADRESP; ECANCELLED after cancel(); ENOSERVERS without
+   *  servers). It may be called before start() returns. A callback rather than a promise: the resolver
+   *  settles each waiting caller's own promise from it, with no promise or reaction of the query's own. */
+  start(question: Question, servers: ServerAddress[], onEnd: QueryEnd): { cancel(): void } {
+    if (servers.length === 0) {
+      onEnd(undefined, new QueryFailure('ENOSERVERS'));
+      return { cancel(): void {} };
+    }
     this.counters.add('queries');
     const start = this.options.rotate ? this.#rotor++ % servers.length : 0;
-    const q = new Query(this, question, servers, start, signal, onEnd);
+    const q = new Query(this, question, servers, start, onEnd);
     q.begin();
     return q;
   }
