@@ -16,19 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "buffer_list.h"
 #include "sys_error.h"
 
 namespace iocpnet {
 
 class Engine;
 
-// A caller buffer: where bytes go to or come from, and the JS value that owns the memory.
-struct BufferRef {
-  char* data = nullptr;
-  size_t length = 0;
-  napi_value owner = nullptr;
-};
-using BufferList = std::vector<BufferRef>;
 
 class Op {
  public:
