@@ -1,7 +1,7 @@
 // A TCP connection: proactor-style reads and writes that resolve when the OS has done them.
 import { cancellable } from './cancel';
 import { invalidArgType, outOfRange } from './errors';
-import type { AddressTriple, NativeTcpSocket } from './native';
+import { native, type AddressTriple, type NativeTcpDirect, type NativeTcpSocket } from './native';
 import { asBytes, checkBoolean, checkNumber, checkOpOptions, isBufferView, type OpOptions } from './validate';
 
 export type WriteData = string | ArrayBufferView | readonly ArrayBufferView[];
@@ -26,13 +26,18 @@ const nextWriteId = (): number => (lastWriteId = lastWriteId === 0xffffffff ? 1 
 
 type Ends = [local: AddressTriple, remote: AddressTriple];
 
+const { read: nativeRead, write: nativeWrite } = native.TcpSocket;
+
 // Every field costs each idle connection 8 bytes of heap, so a connection holds only its native socket,
-// its closed flag and, once someone asks, its addresses. (No private methods either: they would add a
-// brand field to every instance.)
+// its closed flag and, once someone asks, its addresses, and once it reads into caller buffers or writes,
+// the socket's direct handle. (No private methods either: they would add a brand field to every instance.)
 export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
   readonly #h: NativeTcpSocket;
   #closed = false;
   #ends: Ends | undefined;
+  // Made on first use, so that connections that only wait in readChunk() (idle ones) do not carry it. It is
+  // valid only while #h lives; being private to this object, it cannot outlive #h.
+  #direct: NativeTcpDirect | undefined;
 
   /** @internal Connections come from connect(), server.accept() or iteration over a server. */
   constructor(handle: NativeTcpSocket) {
@@ -77,10 +82,10 @@ export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
   }
 
   static #read(c: Connection, target: Uint8Array | Uint8Array[], options: OpOptions | undefined): Promise<number> {
-    const h = c.#h;
-    if (options === undefined) return h.read(target);  // the hot path: no closures, no scope
+    const d = (c.#direct ??= c.#h.direct());
+    if (options === undefined) return nativeRead(d, target);  // the hot path: no closures, no scope
     options = checkOpOptions(options);
-    return cancellable(options, () => h.read(target), () => h.cancelRead(),
+    return cancellable(options, () => nativeRead(d, target), () => c.#h.cancelRead(),
       { syscall: 'read', address: c.remoteAddress, port: c.remotePort });
   }
 
@@ -117,10 +122,11 @@ export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
     else if (isBufferView(data)) payload = asBytes(data);
     else if (Array.isArray(data) && data.every(isBufferView)) payload = data.map(asBytes);
     else throw invalidArgType('data', 'of type string or an instance of Buffer, TypedArray, DataView, or an array of them', data);
-    if (options === undefined) return this.#h.write(payload, 0) ?? WRITTEN;
+    const d = (this.#direct ??= this.#h.direct());
+    if (options === undefined) return nativeWrite(d, payload, 0) ?? WRITTEN;
     options = checkOpOptions(options);
     const id = nextWriteId();
-    return cancellable(options, () => this.#h.write(payload, id) ?? WRITTEN, () => this.#h.cancelWrite(id),
+    return cancellable(options, () => nativeWrite(d, payload, id) ?? WRITTEN, () => this.#h.cancelWrite(id),
       { syscall: 'write', address: this.remoteAddress, port: this.remotePort });
   }
 

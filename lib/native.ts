@@ -4,12 +4,14 @@ import * as path from 'node:path';
 
 export type AddressTriple = [address: string, port: number, family: 'IPv4' | 'IPv6'];
 
+/** A socket as the hot calls take it (binding/common/tcp_wrap.cc says why). Valid only while its
+ *  NativeTcpSocket is alive: keep it beside that object and never hand it out. */
+export type NativeTcpDirect = { readonly __brand: 'NativeTcpDirect' };
+
 export interface NativeTcpSocket {
   connect(address: string, port: number, localAddress: string | undefined, localPort: number | undefined): Promise<void>;
-  read(buffers: Uint8Array | Uint8Array[]): Promise<number>;
   readChunk(maxBytes: number): Promise<Buffer | null>;
-  /** undefined when the OS took every byte at once (no operation, no promise needed). */
-  write(buffers: Uint8Array | Uint8Array[], id: number): Promise<void> | undefined;
+  direct(): NativeTcpDirect;
   shutdown(): Promise<void>;
   close(): Promise<void>;
   cancelRead(): void;
@@ -59,7 +61,12 @@ export interface EngineStats { sockets: number; opsInFlight: number; osHandles: 
 
 export interface NativeAddon {
   backend: 'iocp' | 'epoll';
-  TcpSocket: new (family: 4 | 6) => NativeTcpSocket;
+  TcpSocket: {
+    new (family: 4 | 6): NativeTcpSocket;
+    read(socket: NativeTcpDirect, buffers: Uint8Array | Uint8Array[]): Promise<number>;
+    /** undefined when the OS took every byte at once (no operation, no promise needed). */
+    write(socket: NativeTcpDirect, buffers: Uint8Array | Uint8Array[], id: number): Promise<void> | undefined;
+  };
   TcpListener: new () => NativeTcpListener;
   UdpSocket: new (family: 4 | 6) => NativeUdpSocket;
   setErrorFactory(factory: (code: string, syscall: string, native: number, address?: string, port?: number) => Error): void;

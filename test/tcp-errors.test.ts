@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { connect, listen } from '../lib';
+import { native } from '../lib/native';
 import { assertSystemError, connectedPair, platformIt, readExactly, sleep } from './helpers';
 
 /** A port nothing listens on: bound by a server that is then closed. */
@@ -93,6 +94,15 @@ describe('TCP errors', () => {
     assert.throws(() => client.read(Buffer.alloc(1), { signal: {} as AbortSignal }), { code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => client.setKeepAlive(true, -5), { code: 'ERR_OUT_OF_RANGE' });
     await Promise.all([client.close(), peer.close(), server.close()]);
+  });
+
+  it('the native read/write entry points refuse anything but a socket\'s direct handle, without crashing', () => {
+    // They take the socket as an External (binding/common/tcp_wrap.cc); a wrong value must be a TypeError.
+    const buf = Buffer.alloc(8);
+    for (const bad of [undefined, null, {}, 42, 'socket', buf]) {
+      assert.throws(() => native.TcpSocket.read(bad as never, buf), TypeError);
+      assert.throws(() => native.TcpSocket.write(bad as never, buf, 0), TypeError);
+    }
   });
 
   it('sets socket options (noDelay, keepAlive with delay, buffer sizes)', async () => {

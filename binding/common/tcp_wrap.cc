@@ -35,6 +35,35 @@ napi_value Entry(napi_env env, napi_callback_info cb) {
   }
 }
 
+// The hot calls, read() and write(), skip napi_unwrap: it looks the socket up as a private property of the
+// wrapper, which perf put at ~2.5% of an echo server's time, paid twice per round trip. They are static
+// functions that take the socket as an External instead (TcpSocket.direct()), which unpacks with a type check
+// and a load. Measured A/B on the echo server: +4.5% round trips/s at 100 connections, +2% at 1,000.
+//
+// The External has no finalizer and holds no reference: it is only valid while the wrapper is alive. The
+// TypeScript Connection keeps it in a private field next to the wrapper and hands it to nobody, so whatever
+// can reach the External can reach the wrapper, and the socket (released by the wrapper's finalizer) outlives
+// every call made with it.
+template <napi_value (*method)(napi_env env, TcpSocket* sock, napi_value* args)>
+napi_value DirectEntry(napi_env env, napi_callback_info cb) {
+  try {
+    size_t argc = 3;
+    napi_value argv[3];
+    napi_get_cb_info(env, cb, &argc, argv, nullptr, nullptr);
+    void* sock = nullptr;
+    if (argc < 1 || napi_get_value_external(env, argv[0], &sock) != napi_ok || sock == nullptr) {
+      throw Napi::TypeError::New(env, "expected the socket's direct handle");
+    }
+    napi_value undefined;
+    napi_get_undefined(env, &undefined);
+    for (size_t i = argc; i < 3; i++) argv[i] = undefined;
+    return method(env, static_cast<TcpSocket*>(sock), argv + 1);
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+    return nullptr;
+  }
+}
+
 // The wrapper was collected, or its environment is going away.
 void OnWrapperFinalized(napi_env env, void* data, void*) {
   auto* sock = static_cast<TcpSocket*>(data);
@@ -107,13 +136,13 @@ Napi::Value Connect(const Napi::CallbackInfo& info, TcpSocket* sock) {
   return Napi::Value(env, s->Connect(env, remote, has_local ? &local : nullptr));
 }
 
-Napi::Value Read(const Napi::CallbackInfo& info, TcpSocket* sock) {
-  Napi::Env env = info.Env();
+// TcpSocket.read(direct, buffers)
+napi_value Read(napi_env env, TcpSocket* sock, napi_value* args) {
   BufferList bufs;
-  if (!ParseBufferList(env, info[0], &bufs)) throw env.GetAndClearPendingException();
+  if (!ParseBufferList(env, args[0], &bufs)) throw Napi::Env(env).GetAndClearPendingException();
   TcpSocket* s = Live(sock);
   if (s == nullptr) return Rejected(env, SysError::Of(kErrSocketClosed), "read");
-  return Napi::Value(env, s->Read(env, std::move(bufs), 0));
+  return s->Read(env, std::move(bufs), 0);
 }
 
 Napi::Value ReadChunk(const Napi::CallbackInfo& info, TcpSocket* sock) {
@@ -125,14 +154,15 @@ Napi::Value ReadChunk(const Napi::CallbackInfo& info, TcpSocket* sock) {
   return Napi::Value(env, s->Read(env, BufferList(), static_cast<size_t>(max)));
 }
 
-Napi::Value Write(const Napi::CallbackInfo& info, TcpSocket* sock) {
-  Napi::Env env = info.Env();
+// TcpSocket.write(direct, buffers, id)
+napi_value Write(napi_env env, TcpSocket* sock, napi_value* args) {
   BufferList bufs;
-  if (!ParseBufferList(env, info[0], &bufs)) throw env.GetAndClearPendingException();
-  uint32_t id = info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 0;
+  if (!ParseBufferList(env, args[0], &bufs)) throw Napi::Env(env).GetAndClearPendingException();
+  uint32_t id = 0;
+  napi_get_value_uint32(env, args[1], &id);  // stays 0 unless a number (lib/ passes one)
   TcpSocket* s = Live(sock);
   if (s == nullptr) return Rejected(env, SysError::Of(kErrSocketClosed), "write");
-  return Napi::Value(env, s->Write(env, std::move(bufs), id));
+  return s->Write(env, std::move(bufs), id);
 }
 
 Napi::Value Shutdown(const Napi::CallbackInfo& info, TcpSocket* sock) {
@@ -203,8 +233,19 @@ Napi::Value Addresses(const Napi::CallbackInfo& info, TcpSocket* s) {
   return out;
 }
 
+// The socket as an External for read() and write() (DirectEntry says why, and how long it is valid).
+Napi::Value Direct(const Napi::CallbackInfo& info, TcpSocket* sock) {
+  napi_value ext;
+  NAPI_THROW_IF_FAILED(info.Env(), napi_create_external(info.Env(), sock, nullptr, nullptr, &ext), Napi::Value());
+  return Napi::Value(info.Env(), ext);
+}
+
 napi_property_descriptor MethodNamed(const char* name, napi_callback entry) {
   return napi_property_descriptor{name, nullptr, entry, nullptr, nullptr, nullptr, napi_default, nullptr};
+}
+
+napi_property_descriptor StaticNamed(const char* name, napi_callback entry) {
+  return napi_property_descriptor{name, nullptr, entry, nullptr, nullptr, nullptr, napi_static, nullptr};
 }
 
 }  // namespace
@@ -212,9 +253,7 @@ napi_property_descriptor MethodNamed(const char* name, napi_callback entry) {
 void TcpSocketWrap::Init(Napi::Env env, Napi::Object exports, Addon* addon) {
   const napi_property_descriptor methods[] = {
       MethodNamed("connect", Entry<Connect>),
-      MethodNamed("read", Entry<Read>),
       MethodNamed("readChunk", Entry<ReadChunk>),
-      MethodNamed("write", Entry<Write>),
       MethodNamed("shutdown", Entry<Shutdown>),
       MethodNamed("close", Entry<Close>),
       MethodNamed("cancelRead", Entry<CancelRead>),
@@ -224,6 +263,9 @@ void TcpSocketWrap::Init(Napi::Env env, Napi::Object exports, Addon* addon) {
       MethodNamed("setKeepAlive", Entry<SetKeepAlive>),
       MethodNamed("setBufferSize", Entry<SetBufferSize>),
       MethodNamed("addresses", Entry<Addresses>),
+      MethodNamed("direct", Entry<Direct>),
+      StaticNamed("read", DirectEntry<Read>),
+      StaticNamed("write", DirectEntry<Write>),
   };
   napi_value ctor;
   NAPI_THROW_IF_FAILED_VOID(env, napi_define_class(env, "TcpSocket", NAPI_AUTO_LENGTH, Construct, nullptr,
