@@ -53,6 +53,23 @@ describe('TCP data path', () => {
     await server.close();
   });
 
+  it('a gather write of 100 buffers, larger than the socket buffers, arrives whole and in order, then the next write', async () => {
+    // The kernel takes such a write in parts: the rest waits, resumed from inside a buffer, and the write
+    // queued behind it goes out only after it.
+    const { server, client, peer } = await connectedPair();
+    const parts = Array.from({ length: 100 }, (_, i) => randomBytes(20_000 + i * 997));
+    const tail = randomBytes(70_001);
+    const expected = Buffer.concat([...parts, tail]);
+    const first = client.write(parts);
+    const second = client.write(tail);
+    const got = await readExactly(peer, expected.length);
+    await Promise.all([first, second]);
+    assert.equal(got.length, expected.length);
+    assert.ok(got.equals(expected), 'the bytes differ from what was written');
+    await Promise.all([client.close(), peer.close()]);
+    await server.close();
+  });
+
   it('accepts a string (UTF-8) and typed arrays of any element type', async () => {
     const { server, port } = await echoServer();
     const conn = await connect({ host: '127.0.0.1', port });

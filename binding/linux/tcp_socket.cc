@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fd_util.h"
+#include "iovecs.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24  // Linux 4.2; older glibc headers lack the name
@@ -20,14 +21,6 @@ namespace iocpnet {
 namespace {
 
 constexpr uint32_t kSocketEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-constexpr size_t kMaxIov = IOV_MAX;  // the kernel rejects longer vectors with EINVAL
-
-void AppendIovecs(const BufferList& bufs, std::vector<iovec>* out) {
-  out->reserve(bufs.size());
-  for (const BufferRef& b : bufs) {
-    if (b.length > 0) out->push_back(iovec{b.data, b.length});
-  }
-}
 
 // Reads report a connection aborted by the peer as a reset, as the Windows backend does.
 SysError ReadError(SysError e) {
@@ -50,49 +43,21 @@ struct TcpSocket::ReadOp : Op {
       capacity = chunk_max;
       return;
     }
-    if (bufs.size() > 1) many.reset(new iovec[bufs.size()]);
-    iovec* out = many ? many.get() : &one;
-    for (const BufferRef& b : bufs) {
-      if (b.length > 0) out[iov_count++] = iovec{b.data, b.length};
-    }
-    for (size_t i = 0; i < iov_count && i < kMaxIov; i++) capacity += out[i].iov_len;
+    AppendIovecs(bufs, &iov);
+    for (size_t i = 0; i < iov.size() && i < kMaxIov; i++) capacity += iov[i].iov_len;
   }
-  const iovec* iov() const { return many ? many.get() : &one; }
   void Complete(napi_env env, int64_t got) {
     if (chunk_max > 0) ResolveChunk(env, engine()->read_scratch(), static_cast<size_t>(got));
     else ResolveNumber(env, static_cast<double>(got));
   }
-  // The caller's buffers, none for a chunk read: one inline, a scatter list on the heap.
-  iovec one{};
-  std::unique_ptr<iovec[]> many;
-  uint32_t iov_count = 0;
+  SmallVector<iovec, 1> iov;  // the caller's buffers; none for a chunk read
   uint32_t chunk_max;   // a chunk read's limit, at most the scratch buffer; 0 for the caller's buffers
-  size_t capacity = 0;  // what one readv can take
+  size_t capacity = 0;  // what one read can take
 };
 
 struct TcpSocket::WriteOp : Op {
-  WriteOp(Engine* e, const BufferList& b) : Op(e, "write") {
-    AppendIovecs(b, &iov);
-    for (const iovec& v : iov) remaining += v.iov_len;
-  }
-  // Moves past `n` sent bytes.
-  void Advance(size_t n) {
-    remaining -= n;
-    while (n > 0 && first < iov.size()) {
-      iovec& v = iov[first];
-      if (n >= v.iov_len) {
-        n -= v.iov_len;
-        first++;
-      } else {
-        v.iov_base = static_cast<char*>(v.iov_base) + n;
-        v.iov_len -= n;
-        n = 0;
-      }
-    }
-  }
-  std::vector<iovec> iov;
-  size_t first = 0;
-  size_t remaining = 0;
+  WriteOp(Engine* e, const BufferList& b) : Op(e, "write") { AppendIovecs(b, &data); }
+  GatherList<iovec> data;
   WriteOp* next = nullptr;  // the socket's queue
 };
 
@@ -253,8 +218,8 @@ void TcpSocket::ContinueConnect(napi_env env) {
 
 SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
   iovec chunk{engine_->read_scratch(), op->capacity};
-  const iovec* iov = op->chunk_max > 0 ? &chunk : op->iov();
-  const int n = op->chunk_max > 0 ? 1 : static_cast<int>(std::min<size_t>(op->iov_count, kMaxIov));
+  const iovec* iov = op->chunk_max > 0 ? &chunk : op->iov.data();
+  const int n = op->chunk_max > 0 ? 1 : static_cast<int>(std::min(op->iov.size(), kMaxIov));
   for (;;) {
     // One buffer (the common case) goes through recv(): readv takes the VFS path and copies the vector in
     // first, which perf put at twice recv()'s kernel time per 64-byte read.
@@ -332,19 +297,10 @@ void TcpSocket::CancelRead() {
 
 SysError TcpSocket::SendNow(const BufferList& bufs, size_t total, size_t* sent) {
   *sent = 0;
-  iovec stack_iov[8];
-  std::vector<iovec> heap_iov;
-  iovec* iov = stack_iov;
-  size_t count = 0;
-  if (bufs.size() <= 8) {
-    for (const BufferRef& b : bufs) {
-      if (b.length > 0) stack_iov[count++] = iovec{b.data, b.length};
-    }
-  } else {
-    AppendIovecs(bufs, &heap_iov);
-    iov = heap_iov.data();
-    count = std::min(heap_iov.size(), kMaxIov);
-  }
+  SmallVector<iovec, 8> vec;
+  AppendIovecs(bufs, &vec);
+  iovec* iov = vec.data();
+  const size_t count = std::min(vec.size(), kMaxIov);
   for (;;) {
     ssize_t n;
     if (count == 1) {
@@ -396,7 +352,7 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
     delete op;
     return promise;
   }
-  op->Advance(sent);  // only the remainder waits
+  op->data.Advance(sent);  // only the remainder waits
   op->PinAll(env, bufs);
   if (writes_tail_ != nullptr) writes_tail_->next = op;
   else writes_head_ = op;
@@ -419,7 +375,8 @@ void TcpSocket::Flush(napi_env env) {
     // Gather the queue (in order, up to the kernel's vector limit) into one sendmsg.
     gather.clear();
     for (WriteOp* w = writes_head_; w != nullptr && gather.size() < kMaxIov; w = w->next) {
-      for (size_t i = w->first; i < w->iov.size() && gather.size() < kMaxIov; i++) gather.push_back(w->iov[i]);
+      const iovec* pending = w->data.pending();
+      for (size_t i = 0; i < w->data.pending_count() && gather.size() < kMaxIov; i++) gather.push_back(pending[i]);
     }
     ssize_t n = 0;
     if (!gather.empty()) {
@@ -440,10 +397,10 @@ void TcpSocket::Flush(napi_env env) {
     size_t left = static_cast<size_t>(n);
     while (writes_head_ != nullptr) {
       WriteOp* w = writes_head_;
-      const size_t take = std::min(left, w->remaining);
-      w->Advance(take);
+      const size_t take = std::min<uint64_t>(left, w->data.remaining());
+      w->data.Advance(take);
       left -= take;
-      if (w->remaining > 0) break;
+      if (w->data.remaining() > 0) break;
       FinishWrite(env, PopWrite(), SysError::Ok());
     }
   }

@@ -7,20 +7,13 @@
 
 #include "../common/datagram_result.h"
 #include "fd_util.h"
+#include "iovecs.h"
 
 namespace iocpnet {
 
 namespace {
 
 constexpr uint32_t kSocketEvents = EPOLLIN | EPOLLOUT | EPOLLET;
-constexpr size_t kMaxIov = IOV_MAX;  // the kernel rejects longer vectors
-
-void AppendIovecs(const BufferList& bufs, std::vector<iovec>* out) {
-  out->reserve(bufs.size());
-  for (const BufferRef& b : bufs) {
-    if (b.length > 0) out->push_back(iovec{b.data, b.length});
-  }
-}
 
 bool WouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 
@@ -43,7 +36,7 @@ struct UdpSocket::RecvOp : Op {
   const char* chunk() const { return chunk_max > 0 ? static_cast<const char*>(iov[0].iov_base) : nullptr; }
   BufferList bufs;
   size_t chunk_max;
-  std::vector<iovec> iov;
+  SmallVector<iovec, 1> iov;
 };
 
 struct UdpSocket::SendOp : Op {
@@ -51,7 +44,7 @@ struct UdpSocket::SendOp : Op {
     AppendIovecs(b, &iov);
     if (dest != nullptr) to = *dest;
   }
-  std::vector<iovec> iov;
+  SmallVector<iovec, 1> iov;
   SockAddr to;  // empty on a connected socket
 };
 
@@ -279,20 +272,9 @@ napi_value UdpSocket::Send(napi_env env, BufferList&& bufs, const SockAddr* to, 
   } else if (sends_.empty() && writable_) {
     // Nothing queued ahead: hand the datagram over now. One the kernel takes at once needs neither an
     // operation nor a promise.
-    iovec stack_iov[8];
-    std::vector<iovec> heap_iov;
-    const iovec* iov = stack_iov;
-    size_t count = 0;
-    if (bufs.size() <= 8) {
-      for (const BufferRef& b : bufs) {
-        if (b.length > 0) stack_iov[count++] = iovec{b.data, b.length};
-      }
-    } else {
-      AppendIovecs(bufs, &heap_iov);
-      iov = heap_iov.data();
-      count = heap_iov.size();
-    }
-    early = SendOne(iov, count, to);
+    SmallVector<iovec, 8> iov;
+    AppendIovecs(bufs, &iov);
+    early = SendOne(iov.data(), iov.size(), to);
     if (early.ok()) return nullptr;
     if (!writable_) early = SysError::Ok();  // EAGAIN: queue it
   }

@@ -7,6 +7,7 @@
 #include "iocp_engine.h"
 #include "win_error.h"
 #include "winsock.h"
+#include "wsabufs.h"
 
 #ifndef SO_REUSE_UNICASTPORT
 #define SO_REUSE_UNICASTPORT 0x3007
@@ -18,20 +19,6 @@
 namespace iocpnet {
 
 namespace {
-
-// WSABUF lengths are ULONG; larger caller buffers are described in several pieces.
-constexpr size_t kMaxWsaBuf = 0x7ffff000;
-
-void AppendWsaBufs(const BufferList& bufs, std::vector<WSABUF>* out) {
-  for (const BufferRef& b : bufs) {
-    size_t off = 0;
-    do {
-      const size_t n = std::min(b.length - off, kMaxWsaBuf);
-      out->push_back(WSABUF{static_cast<ULONG>(n), b.data + off});
-      off += n;
-    } while (off < b.length);
-  }
-}
 
 // Reads report a connection aborted by the peer as a reset, as on Unix (libuv does the same).
 SysError ReadError(SysError e) {
@@ -66,7 +53,7 @@ struct TcpSocket::ReadOp : IocpOp {
       const size_t n = chunk_max < Engine::kReadScratchSize ? chunk_max : Engine::kReadScratchSize;
       wsabufs.push_back(WSABUF{static_cast<ULONG>(n), s->engine()->read_scratch()});
     } else {
-      AppendWsaBufs(b, &wsabufs);
+      AppendStreamBufs(b, &wsabufs);
     }
   }
   void Complete(napi_env env, int64_t got) {
@@ -75,34 +62,15 @@ struct TcpSocket::ReadOp : IocpOp {
   }
   TcpSocket* sock;
   size_t chunk_max;
-  std::vector<WSABUF> wsabufs;
+  SmallVector<WSABUF, 1> wsabufs;
 };
 
 struct TcpSocket::WriteOp : IocpOp {
   WriteOp(TcpSocket* s, const BufferList& b) : IocpOp(s->engine(), "write", &TcpSocket::OnWriteDone), sock(s) {
-    AppendWsaBufs(b, &wsabufs);
-    for (const WSABUF& w : wsabufs) remaining += w.len;
-  }
-  // Moves past `n` sent bytes.
-  void Advance(uint64_t n) {
-    remaining -= n;
-    while (n > 0 && first < wsabufs.size()) {
-      WSABUF& w = wsabufs[first];
-      if (n >= w.len) {
-        n -= w.len;
-        first++;
-      } else {
-        w.buf += n;
-        w.len -= static_cast<ULONG>(n);
-        n = 0;
-      }
-    }
-    while (first < wsabufs.size() && wsabufs[first].len == 0) first++;
+    AppendStreamBufs(b, &data);
   }
   TcpSocket* sock;
-  std::vector<WSABUF> wsabufs;
-  size_t first = 0;
-  uint64_t remaining = 0;
+  GatherList<WSABUF> data;
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -332,34 +300,35 @@ void TcpSocket::CancelRead() {
 // Writes
 
 napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
+  SysError early;
+  DWORD sent = 0;
+  if (shut_down_ || pending_shutdown_ != nullptr) {
+    early = SysError::Of("EPIPE");
+  } else if (writes_.empty()) {
+    // Nothing queued ahead: hand everything to the kernel now, without blocking. A write it takes whole
+    // needs neither an operation object nor a promise: JS receives undefined and returns its shared
+    // resolved promise (as on Linux).
+    SmallVector<WSABUF, 8> wb;
+    AppendStreamBufs(bufs, &wb);
+    uint64_t total = 0;
+    for (const WSABUF& w : wb) total += w.len;
+    if (total == 0) return nullptr;
+    if (WSASend(s_, wb.data(), static_cast<DWORD>(wb.size()), &sent, 0, nullptr, nullptr) != 0) {
+      const int e = WSAGetLastError();
+      if (e != WSAEWOULDBLOCK) early = MapOsError(e);
+      sent = 0;
+    }
+    if (early.ok() && sent == total) return nullptr;
+  }
   auto* op = new WriteOp(this, bufs);
   napi_value promise = op->Begin(env);
   op->id = id;
-  if (shut_down_ || pending_shutdown_ != nullptr) {
-    op->Reject(env, SysError::Of("EPIPE"));
+  if (!early.ok()) {
+    op->Reject(env, early);
     delete op;
     return promise;
   }
-  if (writes_.empty()) {
-    // Nothing queued: try to hand everything to the kernel now.
-    DWORD sent = 0;
-    if (op->remaining > 0 &&
-        WSASend(s_, op->wsabufs.data(), static_cast<DWORD>(op->wsabufs.size()), &sent, 0, nullptr, nullptr) != 0) {
-      const int e = WSAGetLastError();
-      if (e != WSAEWOULDBLOCK) {
-        op->Reject(env, MapOsError(e));
-        delete op;
-        return promise;
-      }
-      sent = 0;
-    }
-    op->Advance(sent);
-    if (op->remaining == 0) {
-      op->ResolveUndefined(env);
-      delete op;
-      return promise;
-    }
-  }
+  op->data.Advance(sent);  // only the remainder waits
   op->PinAll(env, bufs);
   writes_.push_back(op);
   if (!write_in_flight_) PostWrite(env);
@@ -370,8 +339,8 @@ void TcpSocket::PostWrite(napi_env env) {
   WriteOp* op = writes_.front();
   op->ResetOverlapped();
   DWORD sent = 0;
-  const DWORD n = static_cast<DWORD>(op->wsabufs.size() - op->first);
-  if (WSASend(s_, op->wsabufs.data() + op->first, n, &sent, 0, op, nullptr) == 0 ||
+  const DWORD n = static_cast<DWORD>(op->data.pending_count());
+  if (WSASend(s_, op->data.pending(), n, &sent, 0, op, nullptr) == 0 ||
       WSAGetLastError() == WSA_IO_PENDING) {
     write_in_flight_ = true;
     OpHandedToOs(env);
@@ -407,7 +376,7 @@ void TcpSocket::OnWriteDone(IocpOp* base, napi_env env) {
   self->write_in_flight_ = false;
   self->OpReturned(env);
   SysError e = MapNtStatus(op->status());
-  if (e.ok() && !self->closing_) op->Advance(op->bytes());
+  if (e.ok() && !self->closing_) op->data.Advance(op->bytes());
   if (!e.ok() || self->closing_) {
     self->writes_.pop_front();
     const bool cancelled_alone = !self->closing_ && op->cancel_requested;
@@ -419,7 +388,7 @@ void TcpSocket::OnWriteDone(IocpOp* base, napi_env env) {
     } else if (!self->writes_.empty()) {
       self->PostWrite(env);
     }
-  } else if (op->remaining > 0) {
+  } else if (op->data.remaining() > 0) {
     self->PostWrite(env);  // partial completion: continue with the rest
   } else {
     self->writes_.pop_front();

@@ -7,21 +7,14 @@
 #include "iocp_engine.h"
 #include "win_error.h"
 #include "winsock.h"
+#include "wsabufs.h"
 
 namespace iocpnet {
 
 namespace {
 
-// WSABUF lengths are ULONG; no datagram comes near this, so a larger caller buffer is simply used in part.
-constexpr size_t kMaxWsaBuf = 0x7ffff000;
 // Stale ICMP errors an unconnected socket may skip in one read before giving up until the next wake-up.
 constexpr int kIcmpSkips = 16;
-
-void AppendWsaBufs(const BufferList& bufs, std::vector<WSABUF>* out) {
-  out->reserve(bufs.size());
-  for (const BufferRef& b : bufs) out->push_back(WSABUF{static_cast<ULONG>(std::min(b.length, kMaxWsaBuf)), b.data});
-  if (out->empty()) out->push_back(WSABUF{0, nullptr});  // an empty datagram is still a datagram
-}
 
 bool Is(const SysError& e, const char* code) { return e.code != nullptr && std::strcmp(e.code, code) == 0; }
 
@@ -43,7 +36,7 @@ struct UdpSocket::RecvOp : IocpOp {
       const size_t n = std::min(chunk_max, Engine::kReadScratchSize);
       wsabufs.push_back(WSABUF{static_cast<ULONG>(n), s->engine()->read_scratch()});
     } else {
-      AppendWsaBufs(bufs, &wsabufs);
+      AppendDatagramBufs(bufs, &wsabufs);
     }
     for (const WSABUF& w : wsabufs) capacity += w.len;
   }
@@ -51,19 +44,19 @@ struct UdpSocket::RecvOp : IocpOp {
   UdpSocket* sock;
   BufferList bufs;
   size_t chunk_max;
-  std::vector<WSABUF> wsabufs;
+  SmallVector<WSABUF, 1> wsabufs;
   size_t capacity = 0;
 };
 
 struct UdpSocket::SendOp : IocpOp {
   SendOp(UdpSocket* s, const BufferList& b, const SockAddr* dest)
       : IocpOp(s->engine(), "send", &UdpSocket::OnSendDone), sock(s) {
-    AppendWsaBufs(b, &wsabufs);
+    AppendDatagramBufs(b, &wsabufs);
     if (dest != nullptr) to = *dest;
   }
   const sockaddr* dest() const { return to.len > 0 ? to.get() : nullptr; }
   UdpSocket* sock;
-  std::vector<WSABUF> wsabufs;
+  SmallVector<WSABUF, 1> wsabufs;
   SockAddr to;  // empty on a connected socket
 };
 
@@ -303,20 +296,10 @@ napi_value UdpSocket::Send(napi_env env, BufferList&& bufs, const SockAddr* to, 
   } else if (sends_.empty()) {
     // Nothing queued ahead: hand the datagram over now. One the OS takes at once needs neither an
     // operation nor a promise.
-    WSABUF stack_bufs[8];
-    std::vector<WSABUF> heap_bufs;
-    WSABUF* wb = stack_bufs;
-    DWORD count = 0;
-    if (bufs.size() <= 8) {
-      for (const BufferRef& b : bufs) stack_bufs[count++] = WSABUF{static_cast<ULONG>(std::min(b.length, kMaxWsaBuf)), b.data};
-      if (count == 0) stack_bufs[count++] = WSABUF{0, nullptr};
-    } else {
-      AppendWsaBufs(bufs, &heap_bufs);
-      wb = heap_bufs.data();
-      count = static_cast<DWORD>(heap_bufs.size());
-    }
+    SmallVector<WSABUF, 8> wb;
+    AppendDatagramBufs(bufs, &wb);
     DWORD sent = 0;
-    if (WSASendTo(s_, wb, count, &sent, 0, to != nullptr ? to->get() : nullptr, to != nullptr ? to->len : 0, nullptr,
+    if (WSASendTo(s_, wb.data(), static_cast<DWORD>(wb.size()), &sent, 0, to != nullptr ? to->get() : nullptr, to != nullptr ? to->len : 0, nullptr,
                   nullptr) == 0) {
       return nullptr;
     }

@@ -1,0 +1,45 @@
+// The caller's buffers as Winsock takes them. WSABUF lengths are ULONG, so a caller buffer beyond that is
+// described in pieces on a stream and used in part in a datagram (no datagram comes near the limit).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+#include "../common/buffer_list.h"
+#include "../common/gather_list.h"
+#include "../common/platform.h"
+
+namespace iocpnet {
+
+constexpr size_t kMaxWsaBuf = 0x7ffff000;
+
+template <>
+struct BufTraits<WSABUF> {
+  static size_t Length(const WSABUF& w) { return w.len; }
+  static void Trim(WSABUF& w, size_t n) {
+    w.buf += n;
+    w.len -= static_cast<ULONG>(n);
+  }
+};
+
+// Every byte of every buffer, in pieces of at most kMaxWsaBuf (into a SmallVector or GatherList of WSABUF).
+template <class Out>
+void AppendStreamBufs(const BufferList& bufs, Out* out) {
+  for (const BufferRef& b : bufs) {
+    size_t off = 0;
+    do {
+      const size_t n = std::min(b.length - off, kMaxWsaBuf);
+      out->push_back(WSABUF{static_cast<ULONG>(n), b.data + off});
+      off += n;
+    } while (off < b.length);
+  }
+}
+
+// One WSABUF per buffer, and one even for no buffer at all: an empty datagram is still a datagram.
+template <class Out>
+void AppendDatagramBufs(const BufferList& bufs, Out* out) {
+  for (const BufferRef& b : bufs) out->push_back(WSABUF{static_cast<ULONG>(std::min(b.length, kMaxWsaBuf)), b.data});
+  if (out->empty()) out->push_back(WSABUF{0, nullptr});
+}
+
+}  // namespace iocpnet
