@@ -3,9 +3,9 @@
 //
 // It runs on the environment's own libuv loop, not on a thread of its own: our epoll set is one descriptor
 // that libuv watches (uv_poll), and when it turns readable libuv calls us once; we then take every ready
-// socket in one epoll_wait and let each perform its non-blocking syscalls, all inside one callback scope,
-// so the promises settled by the whole batch continue in one microtask checkpoint. That is the "one wake-up
-// per batch" of DESIGN.md without a thread hop: a first design with a poller thread and a threadsafe
+// socket in one epoll_wait and let each perform its non-blocking syscalls inside a callback scope, so the
+// promises they settle continue at a microtask checkpoint every few dozen sockets (kCheckpointEvery), while
+// those sockets are still in cache. That is the "one wake-up per batch" of DESIGN.md without a thread hop: a first design with a poller thread and a threadsafe
 // function paid a cross-thread wake-up (futex + eventfd + a context switch) for every batch, which at one
 // connection is the whole round trip's budget. Socket state is only ever touched on the JS thread.
 //
