@@ -108,16 +108,17 @@ async function connectChecked(c: CheckedConnect): Promise<Connection> {
 
     let lastError: unknown;
     for (const target of targets) {
-      const sock = new native.TcpSocket(target.family);
+      const { tcp } = native;
+      const sock = tcp.open(target.family);
       try {
-        await scope.run(() => sock.connect(target.address, port, local?.address, localPort), () => sock.cancelConnect(),
+        await scope.run(() => tcp.connect(sock, target.address, port, local?.address, localPort), () => tcp.cancelConnect(sock),
           { syscall: 'connect', address: target.address, port });
-        if (noDelay) sock.setNoDelay(true);
-        if (keepAlive) sock.setKeepAlive(true, keepAliveDelay);
+        if (noDelay) tcp.setNoDelay(sock, true);
+        if (keepAlive) tcp.setKeepAlive(sock, true, keepAliveDelay);
         return new Connection(sock);
       } catch (err) {
         lastError = err;
-        await sock.close();
+        await tcp.close(sock);
         if (scope.reason !== undefined) throw err;
       }
     }

@@ -1,7 +1,7 @@
 // A TCP connection: proactor-style reads and writes that resolve when the OS has done them.
 import { cancellable } from './cancel';
 import { invalidArgType, outOfRange } from './errors';
-import { native, type AddressTriple, type NativeTcpDirect, type NativeTcpSocket } from './native';
+import { native, type AddressTriple, type NativeTcpSocket } from './native';
 import { asBytes, checkBoolean, checkNumber, checkOpOptions, isBufferView, type OpOptions } from './validate';
 
 export type WriteData = string | ArrayBufferView | readonly ArrayBufferView[];
@@ -26,18 +26,15 @@ const nextWriteId = (): number => (lastWriteId = lastWriteId === 0xffffffff ? 1 
 
 type Ends = [local: AddressTriple, remote: AddressTriple];
 
-const { read: nativeRead, write: nativeWrite } = native.TcpSocket;
+const tcp = native.tcp;
 
 // Every field costs each idle connection 8 bytes of heap, so a connection holds only its native socket,
-// its closed flag and, once someone asks, its addresses, and once it reads into caller buffers or writes,
-// the socket's direct handle. (No private methods either: they would add a brand field to every instance.)
+// its closed flag and, once someone asks, its addresses. (No private methods either: they would add a
+// brand field to every instance.)
 export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
   readonly #h: NativeTcpSocket;
   #closed = false;
   #ends: Ends | undefined;
-  // Made on first use, so that connections that only wait in readChunk() (idle ones) do not carry it. It is
-  // valid only while #h lives; being private to this object, it cannot outlive #h.
-  #direct: NativeTcpDirect | undefined;
 
   /** @internal Connections come from connect(), server.accept() or iteration over a server. */
   constructor(handle: NativeTcpSocket) {
@@ -53,7 +50,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
   get remoteFamily(): 'IPv4' | 'IPv6' { return Connection.#addresses(this)[1][2]; }
 
   static #addresses(c: Connection): Ends {
-    return (c.#ends ??= c.#h.addresses());
+    return (c.#ends ??= tcp.addresses(c.#h));
   }
 
   get closed(): boolean { return this.#closed; }
@@ -82,10 +79,10 @@ export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
   }
 
   static #read(c: Connection, target: Uint8Array | Uint8Array[], options: OpOptions | undefined): Promise<number> {
-    const d = (c.#direct ??= c.#h.direct());
-    if (options === undefined) return nativeRead(d, target);  // the hot path: no closures, no scope
+    const h = c.#h;
+    if (options === undefined) return tcp.read(h, target);  // the hot path: no closures, no scope
     options = checkOpOptions(options);
-    return cancellable(options, () => nativeRead(d, target), () => c.#h.cancelRead(),
+    return cancellable(options, () => tcp.read(h, target), () => tcp.cancelRead(h),
       { syscall: 'read', address: c.remoteAddress, port: c.remotePort });
   }
 
@@ -97,11 +94,12 @@ export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
       options = checkOpOptions(options) as ReadChunkOptions;
       if (options.maxBytes !== undefined) max = checkNumber('options.maxBytes', options.maxBytes, 1, 2 ** 31 - 1, true);
       if (options.signal !== undefined || options.timeout !== undefined) {
-        return cancellable(options, () => this.#h.readChunk(max), () => this.#h.cancelRead(),
+        const h = this.#h;
+        return cancellable(options, () => tcp.readChunk(h, max), () => tcp.cancelRead(h),
           { syscall: 'read', address: this.remoteAddress, port: this.remotePort });
       }
     }
-    return this.#h.readChunk(max);
+    return tcp.readChunk(this.#h, max);
   }
 
   /** Iterates over the incoming data as Buffers until the peer ends the stream. Leaving the loop early
@@ -122,43 +120,43 @@ export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
     else if (isBufferView(data)) payload = asBytes(data);
     else if (Array.isArray(data) && data.every(isBufferView)) payload = data.map(asBytes);
     else throw invalidArgType('data', 'of type string or an instance of Buffer, TypedArray, DataView, or an array of them', data);
-    const d = (this.#direct ??= this.#h.direct());
-    if (options === undefined) return nativeWrite(d, payload, 0) ?? WRITTEN;
+    const h = this.#h;
+    if (options === undefined) return tcp.write(h, payload, 0) ?? WRITTEN;
     options = checkOpOptions(options);
     const id = nextWriteId();
-    return cancellable(options, () => nativeWrite(d, payload, id) ?? WRITTEN, () => this.#h.cancelWrite(id),
+    return cancellable(options, () => tcp.write(h, payload, id) ?? WRITTEN, () => tcp.cancelWrite(h, id),
       { syscall: 'write', address: this.remoteAddress, port: this.remotePort });
   }
 
   /** Sends FIN once every queued write is done; reads continue until the peer closes. */
-  shutdown(): Promise<void> { return this.#h.shutdown(); }
+  shutdown(): Promise<void> { return tcp.shutdown(this.#h); }
 
   /** Closes the connection. Pending operations reject with ERR_SOCKET_CLOSED; resolves once the OS has
    *  released every buffer. Idempotent. */
   close(): Promise<void> {
     this.#closed = true;
-    return this.#h.close();
+    return tcp.close(this.#h);
   }
 
   setNoDelay(noDelay = true): this {
-    this.#h.setNoDelay(checkBoolean('noDelay', noDelay) ?? true);
+    tcp.setNoDelay(this.#h, checkBoolean('noDelay', noDelay) ?? true);
     return this;
   }
 
   /** Enables TCP keep-alive; `initialDelay` is the idle time in milliseconds before the first probe. */
   setKeepAlive(enable = true, initialDelay = 0): this {
     checkNumber('initialDelay', initialDelay, 0, 2 ** 32 - 1);
-    this.#h.setKeepAlive(checkBoolean('enable', enable) ?? true, initialDelay);
+    tcp.setKeepAlive(this.#h, checkBoolean('enable', enable) ?? true, initialDelay);
     return this;
   }
 
   setReceiveBufferSize(size: number): this {
-    this.#h.setBufferSize(false, checkNumber('size', size, 1, 2 ** 31 - 1, true));
+    tcp.setBufferSize(this.#h, false, checkNumber('size', size, 1, 2 ** 31 - 1, true));
     return this;
   }
 
   setSendBufferSize(size: number): this {
-    this.#h.setBufferSize(true, checkNumber('size', size, 1, 2 ** 31 - 1, true));
+    tcp.setBufferSize(this.#h, true, checkNumber('size', size, 1, 2 ** 31 - 1, true));
     return this;
   }
 

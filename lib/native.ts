@@ -4,24 +4,28 @@ import * as path from 'node:path';
 
 export type AddressTriple = [address: string, port: number, family: 'IPv4' | 'IPv6'];
 
-/** A socket as the hot calls take it (binding/common/tcp_wrap.cc says why). Valid only while its
- *  NativeTcpSocket is alive: keep it beside that object and never hand it out. */
-export type NativeTcpDirect = { readonly __brand: 'NativeTcpDirect' };
+/** A TCP socket of the native side: an opaque handle (an External) that every function of `native.tcp`
+ *  takes first. The socket lives as long as its handle is reachable (or has an operation in flight). */
+export type NativeTcpSocket = { readonly __brand: 'NativeTcpSocket' };
 
-export interface NativeTcpSocket {
-  connect(address: string, port: number, localAddress: string | undefined, localPort: number | undefined): Promise<void>;
-  readChunk(maxBytes: number): Promise<Buffer | null>;
-  direct(): NativeTcpDirect;
-  shutdown(): Promise<void>;
-  close(): Promise<void>;
-  cancelRead(): void;
-  cancelWrite(id: number): void;
-  cancelConnect(): void;
-  setNoDelay(on: boolean): void;
-  setKeepAlive(on: boolean, delayMs: number): void;
-  setBufferSize(send: boolean, size: number): void;
+export interface NativeTcp {
+  open(family: 4 | 6): NativeTcpSocket;
+  connect(s: NativeTcpSocket, address: string, port: number, localAddress: string | undefined,
+          localPort: number | undefined): Promise<void>;
+  read(s: NativeTcpSocket, buffers: Uint8Array | Uint8Array[]): Promise<number>;
+  readChunk(s: NativeTcpSocket, maxBytes: number): Promise<Buffer | null>;
+  /** undefined when the OS took every byte at once (no operation, no promise needed). */
+  write(s: NativeTcpSocket, buffers: Uint8Array | Uint8Array[], id: number): Promise<void> | undefined;
+  shutdown(s: NativeTcpSocket): Promise<void>;
+  close(s: NativeTcpSocket): Promise<void>;
+  cancelRead(s: NativeTcpSocket): void;
+  cancelWrite(s: NativeTcpSocket, id: number): void;
+  cancelConnect(s: NativeTcpSocket): void;
+  setNoDelay(s: NativeTcpSocket, on: boolean): void;
+  setKeepAlive(s: NativeTcpSocket, on: boolean, delayMs: number): void;
+  setBufferSize(s: NativeTcpSocket, send: boolean, size: number): void;
   /** Both ends as recorded when the socket connected or was accepted; still answers after close(). */
-  addresses(): [local: AddressTriple, remote: AddressTriple];
+  addresses(s: NativeTcpSocket): [local: AddressTriple, remote: AddressTriple];
 }
 
 export interface NativeTcpListener {
@@ -61,12 +65,7 @@ export interface EngineStats { sockets: number; opsInFlight: number; osHandles: 
 
 export interface NativeAddon {
   backend: 'iocp' | 'epoll';
-  TcpSocket: {
-    new (family: 4 | 6): NativeTcpSocket;
-    read(socket: NativeTcpDirect, buffers: Uint8Array | Uint8Array[]): Promise<number>;
-    /** undefined when the OS took every byte at once (no operation, no promise needed). */
-    write(socket: NativeTcpDirect, buffers: Uint8Array | Uint8Array[], id: number): Promise<void> | undefined;
-  };
+  tcp: NativeTcp;
   TcpListener: new () => NativeTcpListener;
   UdpSocket: new (family: 4 | 6) => NativeUdpSocket;
   setErrorFactory(factory: (code: string, syscall: string, native: number, address?: string, port?: number) => Error): void;

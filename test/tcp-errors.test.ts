@@ -96,13 +96,16 @@ describe('TCP errors', () => {
     await Promise.all([client.close(), peer.close(), server.close()]);
   });
 
-  it('the native read/write entry points refuse anything but a socket\'s direct handle, without crashing', () => {
+  it('the native TCP functions refuse anything but a socket handle, without crashing', () => {
     // They take the socket as an External (binding/common/tcp_wrap.cc); a wrong value must be a TypeError.
     const buf = Buffer.alloc(8);
     for (const bad of [undefined, null, {}, 42, 'socket', buf]) {
-      assert.throws(() => native.TcpSocket.read(bad as never, buf), TypeError);
-      assert.throws(() => native.TcpSocket.write(bad as never, buf, 0), TypeError);
+      assert.throws(() => native.tcp.read(bad as never, buf), TypeError);
+      assert.throws(() => native.tcp.write(bad as never, buf, 0), TypeError);
+      assert.throws(() => native.tcp.close(bad as never), TypeError);
+      assert.throws(() => native.tcp.addresses(bad as never), TypeError);
     }
+    assert.throws(() => native.tcp.open(5 as never), { code: 'ERR_OUT_OF_RANGE' });
   });
 
   it('sets socket options (noDelay, keepAlive with delay, buffer sizes)', async () => {

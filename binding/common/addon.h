@@ -32,7 +32,6 @@ class Addon : public Napi::Addon<Addon> {
 
   DatagramFactory& datagram_factory() { return datagram_factory_; }
 
-  Napi::FunctionReference tcp_socket_ctor;
   Napi::FunctionReference tcp_listener_ctor;
 
  private:

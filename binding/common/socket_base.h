@@ -31,10 +31,11 @@ class SocketBase {
   // The JS wrapper was collected without close(): release the OS socket.
   virtual void CloseOnCollect() = 0;
 
-  // The JS wrapper object, by the reference its napi_wrap made (which the wrapper deletes when it is
-  // finalized). It is held strongly while any operation is in flight, so a socket that is working is never
-  // collected (and closed) under an awaiting caller; weakly otherwise. Reusing that reference rather than
-  // making one of our own saves a reference object and a V8 global handle per socket.
+  // The JS object that owns the socket (a TCP socket's handle, or the ObjectWrap of a listener or UDP
+  // socket), by the reference its finalizer was registered with (deleted when it is finalized). It is held
+  // strongly while any operation is in flight, so a socket that is working is never collected (and closed)
+  // under an awaiting caller; weakly otherwise. Reusing that reference rather than making one of our own
+  // saves a reference object and a V8 global handle per socket.
   void SetJsOwner(napi_ref wrapper) { js_owner_ = wrapper; }
   napi_ref js_owner() const { return js_owner_; }
   // The wrapper is being finalized: forget it, and let go of close()'s promise.

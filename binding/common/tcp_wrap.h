@@ -1,4 +1,4 @@
-// JavaScript classes for TCP sockets and listeners. They only check and unpack arguments and hand them to
+// The JavaScript side of TCP sockets and listeners. They only check and unpack arguments and hand them to
 // the backend's TcpSocket/TcpListener (win/ or linux/), which own the OS state.
 #pragma once
 
@@ -11,11 +11,12 @@ class Addon;
 class TcpSocket;
 class TcpListener;
 
-// A connection's JS class. Its objects wrap the backend's TcpSocket directly (tcp_wrap.cc says why).
+// A connection's JS side: `native.tcp`, functions that take the socket's handle (an External) first.
 class TcpSocketWrap {
  public:
   static void Init(Napi::Env env, Napi::Object exports, Addon* addon);
-  // Wraps a socket the backend accepted; takes over one reference.
+  // The handle for a socket the backend accepted, taking over one reference. nullptr when no handle can be
+  // made (JS cannot run: a worker terminating); the reference is then still the caller's.
   static napi_value FromAccepted(napi_env env, TcpSocket* sock);
 };
 

@@ -104,11 +104,9 @@ void TcpListener::AcceptSome(napi_env env) {
       on_accept_.DeliverError(env, engine_, err);
       return;
     }
-    napi_value conn;
-    try {
-      conn = TcpSocketWrap::FromAccepted(env, sock);
-    } catch (const Napi::Error&) {
-      // No wrapper was made, so the reference is still ours. JS cannot run (a worker terminating): stop.
+    napi_value conn = TcpSocketWrap::FromAccepted(env, sock);
+    if (conn == nullptr) {
+      // No handle was made, so the reference is still ours. JS cannot run (a worker terminating): stop.
       sock->CloseOnCollect();
       sock->Release();
       return;

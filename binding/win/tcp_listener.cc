@@ -121,7 +121,13 @@ void TcpListener::OnAccepted(IocpOp* base, napi_env env) {
     auto* sock = TcpSocket::Adopt(self->engine_, acc, self->af_);
     sock->SetKnownAddresses(SockAddr::From(local, local_len), SockAddr::From(remote, remote_len));
     napi_value conn = TcpSocketWrap::FromAccepted(env, sock);
-    self->on_accept_.Deliver(env, self->engine_, conn);
+    if (conn != nullptr) {
+      self->on_accept_.Deliver(env, self->engine_, conn);
+    } else {
+      // No handle was made, so the reference is still ours (JS cannot run: a worker terminating).
+      sock->CloseOnCollect();
+      sock->Release();
+    }
   } else {
     if (acc != INVALID_SOCKET) closesocket(acc);
     if (!e.ok() && !self->closing_ && !ClientAborted(e)) {
