@@ -84,14 +84,9 @@ TcpSocket* Live(TcpSocket* s) { return s->close_started() ? nullptr : s; }
 // open(family: 4 | 6)
 Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const int family = info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
-  if (family != 4 && family != 6) {
-    Napi::RangeError e = Napi::RangeError::New(env, "family must be 4 or 6");
-    e.Set("code", Napi::String::New(env, "ERR_OUT_OF_RANGE"));
-    throw e;
-  }
+  const int af = FamilyArg(info[0]);
   SysError err;
-  TcpSocket* sock = TcpSocket::Create(Addon::Of(env)->engine(), family == 6 ? AF_INET6 : AF_INET, &err);
+  TcpSocket* sock = TcpSocket::Create(Addon::Of(env)->engine(), af, &err);
   ThrowIfError(env, err, "socket");
   napi_value handle = MakeHandle(env, sock);
   if (handle == nullptr) {

@@ -54,14 +54,9 @@ void UdpSocketWrap::Init(Napi::Env env, Napi::Object exports, Addon*) {
 
 UdpSocketWrap::UdpSocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocketWrap>(info) {
   Napi::Env env = info.Env();
-  const int family = info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
-  if (family != 4 && family != 6) {
-    Napi::RangeError e = Napi::RangeError::New(env, "family must be 4 or 6");
-    e.Set("code", Napi::String::New(env, "ERR_OUT_OF_RANGE"));
-    throw e;
-  }
+  const int af = FamilyArg(info[0]);
   SysError err;
-  sock_ = UdpSocket::Create(Addon::Of(env)->engine(), family == 6 ? AF_INET6 : AF_INET, &err);
+  sock_ = UdpSocket::Create(Addon::Of(env)->engine(), af, &err);
   if (sock_ == nullptr) ThrowIfError(env, err, "socket");
   sock_->SetJsOwner(*this);
 }

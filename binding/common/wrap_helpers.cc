@@ -12,6 +12,15 @@ uint16_t PortArg(const Napi::Value& v) {
 
 std::string StringArg(const Napi::Value& v) { return v.IsString() ? v.As<Napi::String>().Utf8Value() : ""; }
 
+int FamilyArg(const Napi::Value& v) {
+  const int family = v.IsNumber() ? v.As<Napi::Number>().Int32Value() : 0;
+  if (family == 4) return AF_INET;
+  if (family == 6) return AF_INET6;
+  Napi::RangeError e = Napi::RangeError::New(v.Env(), "family must be 4 or 6");
+  e.Set("code", Napi::String::New(v.Env(), "ERR_OUT_OF_RANGE"));
+  throw e;
+}
+
 void ThrowIfError(Napi::Env env, const SysError& err, const char* syscall, const std::string& address, int port) {
   if (err.ok()) return;
   Addon::Of(env)->ThrowError(env, err, syscall, address, port);

@@ -17,6 +17,8 @@ namespace iocpnet {
 uint16_t PortArg(const Napi::Value& v);
 // A string, or "" for anything else.
 std::string StringArg(const Napi::Value& v);
+// 4 or 6 as AF_INET or AF_INET6; throws a RangeError (ERR_OUT_OF_RANGE) for anything else.
+int FamilyArg(const Napi::Value& v);
 
 // Throws the system error for `err` (as a C++ exception carrying the JS error) unless it is ok.
 void ThrowIfError(Napi::Env env, const SysError& err, const char* syscall, const std::string& address = "",
