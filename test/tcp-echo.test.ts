@@ -70,6 +70,19 @@ describe('TCP data path', () => {
     await server.close();
   });
 
+  it('an empty write queued behind a pending one resolves in order and the stream goes on', async () => {
+    const { server, client, peer } = await connectedPair();
+    const big = randomBytes(8 * 1024 * 1024);  // more than the socket buffers take at once: it waits
+    const writes = [client.write(big), client.write(''), client.write(Buffer.alloc(0)), client.write('end')];
+    const got = await readExactly(peer, big.length + 3);
+    await Promise.all(writes);
+    assert.ok(got.subarray(0, big.length).equals(big));
+    assert.equal(got.subarray(big.length).toString(), 'end');
+    await client.write('');  // nothing queued: completes at once
+    await Promise.all([client.close(), peer.close()]);
+    await server.close();
+  });
+
   it('accepts a string (UTF-8) and typed arrays of any element type', async () => {
     const { server, port } = await echoServer();
     const conn = await connect({ host: '127.0.0.1', port });

@@ -15,6 +15,8 @@ namespace iocpnet {
 // its private key needs, and an External inside), and napi_unwrap is a property lookup on every call, which
 // perf put at ~2.5% of an echo server's time, twice per round trip. A server holds connections by the
 // thousand; this handle is one 32-byte External, and a call unpacks it with a type check and a load.
+// That check cannot tell our Externals from another addon's: the functions rely on only lib/ calling them,
+// with handles made here (`native` is internal; the package's exports map does not expose it).
 
 namespace {
 

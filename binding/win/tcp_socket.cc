@@ -336,6 +336,16 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
 }
 
 void TcpSocket::PostWrite(napi_env env) {
+  // Empty writes that waited behind others finish in their turn, without a WSASend of no buffers.
+  while (!writes_.empty() && writes_.front()->data.remaining() == 0) {
+    WriteOp* done = writes_.front();
+    writes_.pop_front();
+    FinishWrite(env, done, SysError::Ok());
+  }
+  if (writes_.empty()) {
+    MaybeShutdownAfterWrites(env);
+    return;
+  }
   WriteOp* op = writes_.front();
   op->ResetOverlapped();
   DWORD sent = 0;
