@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <type_traits>
@@ -48,7 +49,7 @@ class SmallVector {
     std::unique_ptr<T[]> grown(new T[n]);
     if (size_ > 0) std::memcpy(static_cast<void*>(grown.get()), data(), size_ * sizeof(T));
     heap_ = std::move(grown);
-    capacity_ = n;
+    capacity_ = static_cast<uint32_t>(n);
   }
   void push_back(const T& v) {
     if (size_ == capacity_) reserve(capacity_ * 2);
@@ -58,10 +59,11 @@ class SmallVector {
   void clear() { size_ = 0; }
 
  private:
+  // 32-bit counts: an idle connection's pending read carries one of these, and no list comes near 2^32.
   T inline_[N]{};
   std::unique_ptr<T[]> heap_;  // once more than N were needed; then it holds every element
-  size_t size_ = 0;
-  size_t capacity_ = N;
+  uint32_t size_ = 0;
+  uint32_t capacity_ = N;
 };
 
 }  // namespace iocpnet

@@ -39,20 +39,22 @@ bool WouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 struct TcpSocket::ReadOp : Op {
   ReadOp(Engine* e, const BufferList& bufs, size_t chunk)
       : Op(e, "read"), chunk_max(static_cast<uint32_t>(std::min(chunk, Engine::kReadScratchSize))) {
-    if (chunk_max > 0) {
-      capacity = chunk_max;
-      return;
-    }
-    AppendIovecs(bufs, &iov);
-    for (size_t i = 0; i < iov.size() && i < kMaxIov; i++) capacity += iov[i].iov_len;
+    if (chunk_max == 0) AppendIovecs(bufs, &iov);
+  }
+  // What one read can take.
+  size_t capacity() const {
+    if (chunk_max > 0) return chunk_max;
+    size_t n = 0;
+    for (size_t i = 0; i < iov.size() && i < kMaxIov; i++) n += iov[i].iov_len;
+    return n;
   }
   void Complete(napi_env env, int64_t got) {
     if (chunk_max > 0) ResolveChunk(env, engine()->read_scratch(), static_cast<size_t>(got));
     else ResolveNumber(env, static_cast<double>(got));
   }
+  // An idle connection holds one of these for as long as it is idle, so it stays small (104 bytes).
   SmallVector<iovec, 1> iov;  // the caller's buffers; none for a chunk read
-  uint32_t chunk_max;   // a chunk read's limit, at most the scratch buffer; 0 for the caller's buffers
-  size_t capacity = 0;  // what one read can take
+  uint32_t chunk_max;  // a chunk read's limit, at most the scratch buffer; 0 for the caller's buffers
 };
 
 struct TcpSocket::WriteOp : Op {
@@ -217,7 +219,7 @@ void TcpSocket::ContinueConnect(napi_env env) {
 // Reads
 
 SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
-  iovec chunk{engine_->read_scratch(), op->capacity};
+  iovec chunk{engine_->read_scratch(), op->chunk_max};
   const iovec* iov = op->chunk_max > 0 ? &chunk : op->iov.data();
   const int n = op->chunk_max > 0 ? 1 : static_cast<int>(std::min(op->iov.size(), kMaxIov));
   for (;;) {
@@ -229,7 +231,7 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
       // A short read emptied the receive queue (as libuv's UV_HANDLE_READ_PARTIAL): data that arrives
       // later raises a new edge, so the next read waits for it instead of paying a readv that returns
       // EAGAIN. Not once FIN/reset/error was reported: those raise no further edge, and EOF stays readable.
-      if (r > 0 && static_cast<size_t>(r) < op->capacity && !read_end_seen_) readable_ = false;
+      if (r > 0 && static_cast<size_t>(r) < op->capacity() && !read_end_seen_) readable_ = false;
       return SysError::Ok();
     }
     if (errno == EINTR) continue;
