@@ -1,6 +1,7 @@
 #include "iocp_engine.h"
 
 #include <chrono>
+#include <cstdint>
 
 #include "../common/guarded_call.h"
 #include "winsock.h"
@@ -11,6 +12,13 @@ namespace {
 constexpr ULONG_PTR kQuitKey = 1;   // posted with a NULL OVERLAPPED to stop the poller
 constexpr ULONG kBatch = 128;       // entries per GetQueuedCompletionStatusEx, as libuv
 constexpr DWORD kTeardownBudgetMs = 10000;
+// Completions handled per call into JS. Each call of the threadsafe function is its own callback scope,
+// so the promises a group settled continue (a microtask checkpoint) before the next group is handled,
+// while what those sockets touched is still in cache. The Linux engine does the same (kCheckpointEvery
+// there, where it was measured: +5-10% round trips/s for an echo server at 1,000 connections). The next
+// group is asked for from the JS thread, and Node's threadsafe function runs queued calls in the same
+// loop iteration, so a batch is still one wake-up.
+constexpr size_t kCheckpointEvery = 32;
 }  // namespace
 
 Engine* Engine::Create(napi_env env, SysError* err) {
@@ -102,16 +110,22 @@ void IocpEngine::OnWake(napi_env env, napi_value, void* context, void*) {
   if (env == nullptr) return;  // the threadsafe function is being torn down
   auto* self = static_cast<IocpEngine*>(context);
   if (self->tearing_down_) return;
-  self->DispatchReady(env);
+  if (self->DispatchReady(env, kCheckpointEvery)) napi_call_threadsafe_function(self->wake_, nullptr, napi_tsfn_nonblocking);
 }
 
-void IocpEngine::DispatchReady(napi_env env) {
-  {
+bool IocpEngine::DispatchReady(napi_env env, size_t limit) {
+  if (next_ == handling_.size()) {
+    handling_.clear();
+    next_ = 0;
     std::lock_guard<std::mutex> lock(mu_);
     handling_.swap(ready_);
   }
-  for (IocpOp* op : handling_) GuardedCall(env, [&] { op->handler(op, env); });
-  handling_.clear();
+  const size_t end = handling_.size() - next_ > limit ? next_ + limit : handling_.size();
+  while (next_ < end) {
+    IocpOp* op = handling_[next_++];
+    GuardedCall(env, [&] { op->handler(op, env); });
+  }
+  return next_ < handling_.size();
 }
 
 void IocpEngine::DrainPort(napi_env env, DWORD timeout_ms) {
@@ -132,7 +146,8 @@ void IocpEngine::Shutdown(napi_env env) {
   CloseAllSockets();
   PostQueuedCompletionStatus(port_, 0, kQuitKey, nullptr);
   if (poller_.joinable()) poller_.join();
-  DispatchReady(env);
+  DispatchReady(env, SIZE_MAX);  // the rest of the batch in hand (or, if none, the poller's queue)
+  DispatchReady(env, SIZE_MAX);  // and what the poller queued meanwhile
   // Wait for the rest on this thread; nothing is freed while the kernel may still write into it.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTeardownBudgetMs);
   while (Stats().ops_in_flight > 0 && std::chrono::steady_clock::now() < deadline) DrainPort(env, 50);

@@ -1,6 +1,7 @@
 // The Windows completion engine: one I/O completion port per JS environment, one poller thread dequeuing
 // it with GetQueuedCompletionStatusEx in batches, and one threadsafe function that wakes the JS thread once
-// per batch (not once per completion). Operation handlers run on the JS thread only.
+// per batch (not once per completion), whose calls handle the batch in groups (iocp_engine.cc says why).
+// Operation handlers run on the JS thread only.
 #pragma once
 
 #include <mutex>
@@ -33,14 +34,17 @@ class IocpEngine : public Engine {
  private:
   void PollerMain();
   static void OnWake(napi_env env, napi_value js_cb, void* context, void* data);
-  void DispatchReady(napi_env env);
+  // Handles up to `limit` completions, in order, taking the poller's queue when the batch in hand is done.
+  // True when completions of the batch in hand are left.
+  bool DispatchReady(napi_env env, size_t limit);
   void DrainPort(napi_env env, DWORD timeout_ms);
 
   HANDLE port_ = nullptr;
   std::thread poller_;
   std::mutex mu_;
   std::vector<IocpOp*> ready_;     // completions dequeued by the poller, not yet handled (guarded by mu_)
-  std::vector<IocpOp*> handling_;  // the batch being handled on the JS thread
+  std::vector<IocpOp*> handling_;  // the batch being handled on the JS thread, from next_ on
+  size_t next_ = 0;
   napi_threadsafe_function wake_ = nullptr;
   bool started_ = false;
 };
