@@ -129,7 +129,7 @@ void TcpSocket::OnReady(napi_env env, uint32_t events) {
   if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) writable_ = true;
   if (connect_ != nullptr) ContinueConnect(env);
   if (read_ != nullptr && fd_ >= 0) ContinueRead(env);
-  if (writes_head_ != nullptr && fd_ >= 0) Flush(env);
+  if (!writes_.empty() && fd_ >= 0) Flush(env);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -337,7 +337,7 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
     early = SysError::Of(kErrSocketClosed);
   } else if (shut_down_ || pending_shutdown_ != nullptr) {
     early = SysError::Of("EPIPE");
-  } else if (writes_head_ == nullptr) {
+  } else if (writes_.empty()) {
     // Nothing queued ahead: hand everything to the kernel now. A write it takes whole needs neither an
     // operation object nor a promise: JS receives undefined and returns its shared resolved promise.
     if (total == 0) return nullptr;
@@ -356,27 +356,17 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
   }
   op->data.Advance(sent);  // only the remainder waits
   op->PinAll(env, bufs);
-  if (writes_tail_ != nullptr) writes_tail_->next = op;
-  else writes_head_ = op;
-  writes_tail_ = op;
+  writes_.push_back(op);
   OpHandedToOs(env);
   return promise;
 }
 
-TcpSocket::WriteOp* TcpSocket::PopWrite() {
-  WriteOp* op = writes_head_;
-  writes_head_ = op->next;
-  if (writes_head_ == nullptr) writes_tail_ = nullptr;
-  op->next = nullptr;
-  return op;
-}
-
 void TcpSocket::Flush(napi_env env) {
   std::vector<iovec>& gather = epoll()->gather_scratch();
-  while (writes_head_ != nullptr && writable_) {
+  while (!writes_.empty() && writable_) {
     // Gather the queue (in order, up to the kernel's vector limit) into one sendmsg.
     gather.clear();
-    for (WriteOp* w = writes_head_; w != nullptr && gather.size() < kMaxIov; w = w->next) {
+    for (WriteOp* w = writes_.front(); w != nullptr && gather.size() < kMaxIov; w = w->next) {
       const iovec* pending = w->data.pending();
       for (size_t i = 0; i < w->data.pending_count() && gather.size() < kMaxIov; i++) gather.push_back(pending[i]);
     }
@@ -397,13 +387,13 @@ void TcpSocket::Flush(napi_env env) {
       }
     }
     size_t left = static_cast<size_t>(n);
-    while (writes_head_ != nullptr) {
-      WriteOp* w = writes_head_;
+    while (!writes_.empty()) {
+      WriteOp* w = writes_.front();
       const size_t take = std::min<uint64_t>(left, w->data.remaining());
       w->data.Advance(take);
       left -= take;
       if (w->data.remaining() > 0) break;
-      FinishWrite(env, PopWrite(), SysError::Ok());
+      FinishWrite(env, writes_.pop_front(), SysError::Ok());
     }
   }
   MaybeShutdownAfterWrites(env);
@@ -418,7 +408,7 @@ void TcpSocket::FinishWrite(napi_env env, WriteOp* op, const SysError& err) {
 }
 
 void TcpSocket::FailQueuedWrites(napi_env env, const SysError& err) {
-  while (writes_head_ != nullptr) FinishWrite(env, PopWrite(), err);
+  while (!writes_.empty()) FinishWrite(env, writes_.pop_front(), err);
   if (pending_shutdown_ != nullptr) {
     pending_shutdown_->Reject(env, err);
     delete pending_shutdown_;
@@ -429,12 +419,9 @@ void TcpSocket::FailQueuedWrites(napi_env env, const SysError& err) {
 void TcpSocket::CancelWrite(napi_env env, uint32_t id) {
   // The queue only waits for buffer space, so any queued write can be taken out at once. One that has
   // started leaves its tail unsent: the stream is then in an unknown state, as the JS API documents.
-  for (WriteOp *prev = nullptr, *op = writes_head_; op != nullptr; prev = op, op = op->next) {
+  for (WriteOp* op = writes_.front(); op != nullptr; op = op->next) {
     if (op->id != id) continue;
-    if (prev == nullptr) writes_head_ = op->next;
-    else prev->next = op->next;
-    if (writes_tail_ == op) writes_tail_ = prev;
-    op->next = nullptr;
+    writes_.remove(op);
     FinishWrite(env, op, SysError::Of(kErrCancelled));
     MaybeShutdownAfterWrites(env);
     return;
@@ -464,7 +451,7 @@ napi_value TcpSocket::Shutdown(napi_env env) {
 
 void TcpSocket::MaybeShutdownAfterWrites(napi_env env) {
   // The FIN goes out only after every queued write has been handed to the kernel.
-  if (pending_shutdown_ == nullptr || writes_head_ != nullptr) return;
+  if (pending_shutdown_ == nullptr || !writes_.empty()) return;
   Op* op = pending_shutdown_;
   pending_shutdown_ = nullptr;
   shut_down_ = true;

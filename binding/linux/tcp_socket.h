@@ -7,6 +7,7 @@
 
 #include <sys/uio.h>
 
+#include "../common/op_queue.h"
 #include "../common/sockaddr.h"
 #include "epoll_engine.h"
 
@@ -64,7 +65,6 @@ class TcpSocket : public EpollHandle {
   // The whole list at once, nothing queued ahead: *sent is what the kernel took (0 on EAGAIN).
   SysError SendNow(const BufferList& bufs, size_t total, size_t* sent);
   void Flush(napi_env env);        // the queue, gathered, until empty or EAGAIN
-  WriteOp* PopWrite();  // takes the head of the queue
   void FinishWrite(napi_env env, WriteOp* op, const SysError& err);
   void FailQueuedWrites(napi_env env, const SysError& err);
   void MaybeShutdownAfterWrites(napi_env env);
@@ -81,8 +81,7 @@ class TcpSocket : public EpollHandle {
   Op* connect_ = nullptr;
   ReadOp* read_ = nullptr;
   // In order, linked through the operations (no container that allocates); each counted in flight.
-  WriteOp* writes_head_ = nullptr;
-  WriteOp* writes_tail_ = nullptr;
+  OpQueue<WriteOp> writes_;
   Op* pending_shutdown_ = nullptr;
   SockAddr local_;
   SockAddr remote_;  // known peer (connect target or accept4 result): no getpeername needed

@@ -46,6 +46,7 @@ struct UdpSocket::SendOp : Op {
   }
   SmallVector<iovec, 1> iov;
   SockAddr to;  // empty on a connected socket
+  SendOp* next = nullptr;  // the socket's queue
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -74,11 +75,7 @@ napi_value UdpSocket::Close(napi_env env) {
 
 void UdpSocket::FailAll(napi_env env, const SysError& err) {
   if (recv_ != nullptr) FinishRecv(env, recv_, err, -1, false, SockAddr());
-  while (!sends_.empty()) {
-    SendOp* op = sends_.front();
-    sends_.pop_front();
-    FinishSend(env, op, err);
-  }
+  while (!sends_.empty()) FinishSend(env, sends_.pop_front(), err);
 }
 
 void UdpSocket::OnReady(napi_env env, uint32_t events) {
@@ -318,10 +315,9 @@ void UdpSocket::FinishSend(napi_env env, SendOp* op, const SysError& err) {
 
 void UdpSocket::CancelSend(napi_env env, uint32_t id) {
   // Queued sends only wait for buffer space, so any of them can be taken out at once.
-  for (auto it = sends_.begin(); it != sends_.end(); ++it) {
-    SendOp* op = *it;
+  for (SendOp* op = sends_.front(); op != nullptr; op = op->next) {
     if (op->id != id) continue;
-    sends_.erase(it);
+    sends_.remove(op);
     FinishSend(env, op, SysError::Of(kErrCancelled));
     return;
   }

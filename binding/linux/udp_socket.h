@@ -16,9 +16,9 @@
 
 #include <sys/uio.h>
 
-#include <list>
 #include <vector>
 
+#include "../common/op_queue.h"
 #include "../common/sockaddr.h"
 #include "../common/udp_options.h"
 #include "epoll_engine.h"
@@ -82,7 +82,7 @@ class UdpSocket : public EpollHandle {
   SockAddr bound_;  // the bound address, with the port the kernel chose
   int drain_budget_ = kDrainBudget;
   RecvOp* recv_ = nullptr;
-  std::list<SendOp*> sends_;  // in order; each counted in flight while queued; a list, as an empty deque already holds ~600 bytes per idle socket
+  OpQueue<SendOp> sends_;  // in order; each counted in flight while queued
 };
 
 }  // namespace iocpnet

@@ -71,6 +71,7 @@ struct TcpSocket::WriteOp : IocpOp {
   }
   TcpSocket* sock;
   GatherList<WSABUF> data;
+  WriteOp* next = nullptr;  // the socket's queue
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -98,9 +99,10 @@ void TcpSocket::CloseForTeardown() {
   CloseOsSocket();
   // Queued writes never reached the kernel and nobody can await them any more. Their buffer references
   // belong to the environment being torn down, which frees them itself.
-  while (writes_.size() > (write_in_flight_ ? 1u : 0u)) {
-    delete writes_.back();
-    writes_.pop_back();
+  for (WriteOp* op = writes_.take_after(write_in_flight_ ? writes_.front() : nullptr); op != nullptr;) {
+    WriteOp* next = op->next;
+    delete op;
+    op = next;
   }
   delete pending_shutdown_;
   pending_shutdown_ = nullptr;
@@ -109,12 +111,12 @@ void TcpSocket::CloseForTeardown() {
 napi_value TcpSocket::Close(napi_env env) {
   CloseOsSocket();
   // Writes still queued behind the one in flight never reached the kernel: settle them now.
-  while (writes_.size() > (write_in_flight_ ? 1u : 0u)) {
-    WriteOp* op = writes_.back();
-    writes_.pop_back();
+  for (WriteOp* op = writes_.take_after(write_in_flight_ ? writes_.front() : nullptr); op != nullptr;) {
+    WriteOp* next = op->next;
     op->Reject(env, SysError::Of(kErrSocketClosed));
     op->ReleasePins(env);
     delete op;
+    op = next;
   }
   if (pending_shutdown_ != nullptr) {
     pending_shutdown_->Reject(env, SysError::Of(kErrSocketClosed));
@@ -337,11 +339,7 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
 
 void TcpSocket::PostWrite(napi_env env) {
   // Empty writes that waited behind others finish in their turn, without a WSASend of no buffers.
-  while (!writes_.empty() && writes_.front()->data.remaining() == 0) {
-    WriteOp* done = writes_.front();
-    writes_.pop_front();
-    FinishWrite(env, done, SysError::Ok());
-  }
+  while (!writes_.empty() && writes_.front()->data.remaining() == 0) FinishWrite(env, writes_.pop_front(), SysError::Ok());
   if (writes_.empty()) {
     MaybeShutdownAfterWrites(env);
     return;
@@ -367,11 +365,7 @@ void TcpSocket::FinishWrite(napi_env env, WriteOp* op, const SysError& err) {
 }
 
 void TcpSocket::FailQueuedWrites(napi_env env, const SysError& err) {
-  while (!writes_.empty()) {
-    WriteOp* op = writes_.front();
-    writes_.pop_front();
-    FinishWrite(env, op, err);
-  }
+  while (!writes_.empty()) FinishWrite(env, writes_.pop_front(), err);
   if (pending_shutdown_ != nullptr) {
     pending_shutdown_->Reject(env, err);
     delete pending_shutdown_;
@@ -410,14 +404,13 @@ void TcpSocket::OnWriteDone(IocpOp* base, napi_env env) {
 }
 
 void TcpSocket::CancelWrite(napi_env env, uint32_t id) {
-  for (auto it = writes_.begin(); it != writes_.end(); ++it) {
-    WriteOp* op = *it;
+  for (WriteOp* op = writes_.front(); op != nullptr; op = op->next) {
     if (op->id != id) continue;
-    if (it == writes_.begin() && write_in_flight_) {
+    if (op == writes_.front() && write_in_flight_) {
       op->cancel_requested = true;
       CancelIoEx(reinterpret_cast<HANDLE>(s_), op);
     } else {
-      writes_.erase(it);
+      writes_.remove(op);
       FinishWrite(env, op, SysError::Of(kErrCancelled));
       MaybeShutdownAfterWrites(env);
     }

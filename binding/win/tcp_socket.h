@@ -3,9 +3,9 @@
 // are queued and gathered into overlapped WSASend, continued natively until every byte is sent.
 #pragma once
 
-#include <list>
 #include <vector>
 
+#include "../common/op_queue.h"
 #include "../common/socket_base.h"
 #include "../common/sockaddr.h"
 #include "iocp_op.h"
@@ -77,7 +77,7 @@ class TcpSocket : public SocketBase {
   int af_;
   ConnectOp* connect_ = nullptr;
   ReadOp* read_ = nullptr;
-  std::list<WriteOp*> writes_;  // front is the one in flight when write_in_flight_; a list, as an empty deque already holds ~600 bytes per idle socket
+  OpQueue<WriteOp> writes_;  // front is the one in flight when write_in_flight_
   bool write_in_flight_ = false;
   Op* pending_shutdown_ = nullptr;
   bool shut_down_ = false;

@@ -58,6 +58,7 @@ struct UdpSocket::SendOp : IocpOp {
   UdpSocket* sock;
   SmallVector<WSABUF, 1> wsabufs;
   SockAddr to;  // empty on a connected socket
+  SendOp* next = nullptr;  // the socket's queue
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -89,9 +90,10 @@ void UdpSocket::CloseOsSocket() {
 void UdpSocket::CloseForTeardown() {
   CloseOsSocket();
   // Queued sends never reached the kernel; their references belong to the environment being torn down.
-  while (sends_.size() > (send_in_flight_ ? 1u : 0u)) {
-    delete sends_.back();
-    sends_.pop_back();
+  for (SendOp* op = sends_.take_after(send_in_flight_ ? sends_.front() : nullptr); op != nullptr;) {
+    SendOp* next = op->next;
+    delete op;
+    op = next;
   }
 }
 
@@ -353,10 +355,10 @@ void UdpSocket::FinishSend(napi_env env, SendOp* op, const SysError& err) {
 }
 
 void UdpSocket::RejectQueuedSends(napi_env env, const SysError& err) {
-  while (sends_.size() > (send_in_flight_ ? 1u : 0u)) {
-    SendOp* op = sends_.back();
-    sends_.pop_back();
+  for (SendOp* op = sends_.take_after(send_in_flight_ ? sends_.front() : nullptr); op != nullptr;) {
+    SendOp* next = op->next;
     FinishSend(env, op, err);
+    op = next;
   }
 }
 
@@ -377,14 +379,13 @@ void UdpSocket::OnSendDone(IocpOp* base, napi_env env) {
 }
 
 void UdpSocket::CancelSend(napi_env env, uint32_t id) {
-  for (auto it = sends_.begin(); it != sends_.end(); ++it) {
-    SendOp* op = *it;
+  for (SendOp* op = sends_.front(); op != nullptr; op = op->next) {
     if (op->id != id) continue;
-    if (it == sends_.begin() && send_in_flight_) {
+    if (op == sends_.front() && send_in_flight_) {
       op->cancel_requested = true;
       CancelIoEx(reinterpret_cast<HANDLE>(s_), op);
     } else {
-      sends_.erase(it);
+      sends_.remove(op);
       FinishSend(env, op, SysError::Of(kErrCancelled));
     }
     return;
