@@ -40,25 +40,30 @@ export interface NativeTcpListener {
 export interface NativeRecvResult { bytes: number; address: string; port: number; family: 'IPv4' | 'IPv6'; truncated: boolean }
 export interface NativeDatagram { data: Buffer; address: string; port: number; family: 'IPv4' | 'IPv6'; truncated: boolean }
 
-export interface NativeUdpSocket {
-  bind(address: string, port: number, reuseAddress: boolean, ipv6Only: boolean, exclusive: boolean): void;
+/** A UDP socket of the native side: an opaque handle (an External) that every function of `native.udp`
+ *  takes first. */
+export type NativeUdpSocket = { readonly __brand: 'NativeUdpSocket' };
+
+export interface NativeUdp {
+  open(family: 4 | 6): NativeUdpSocket;
+  bind(s: NativeUdpSocket, address: string, port: number, reuseAddress: boolean, ipv6Only: boolean, exclusive: boolean): void;
   /** UDP's connect only records the peer: synchronous. */
-  connect(address: string, port: number): void;
-  disconnect(): void;
+  connect(s: NativeUdpSocket, address: string, port: number): void;
+  disconnect(s: NativeUdpSocket): void;
   /** Without address: to the connected peer. undefined when the OS took the datagram at once. */
-  send(buffers: Uint8Array | Uint8Array[], id: number, address?: string, port?: number): Promise<void> | undefined;
-  recv(buffers: Uint8Array | Uint8Array[]): Promise<NativeRecvResult>;
-  recvChunk(maxBytes: number): Promise<NativeDatagram>;
-  close(): Promise<void>;
-  cancelRecv(): void;
-  cancelSend(id: number): void;
+  send(s: NativeUdpSocket, buffers: Uint8Array | Uint8Array[], id: number, address?: string, port?: number): Promise<void> | undefined;
+  recv(s: NativeUdpSocket, buffers: Uint8Array | Uint8Array[]): Promise<NativeRecvResult>;
+  recvChunk(s: NativeUdpSocket, maxBytes: number): Promise<NativeDatagram>;
+  close(s: NativeUdpSocket): Promise<void>;
+  cancelRecv(s: NativeUdpSocket): void;
+  cancelSend(s: NativeUdpSocket, id: number): void;
   /** option: a UdpOption code (lib/udp.ts, binding/common/udp_options.h). */
-  setOption(option: number, value: number): void;
-  getOption(option: number): number;
-  setMulticastInterface(address: string): void;
-  membership(join: boolean, group: string, iface?: string): void;
-  sourceMembership(join: boolean, source: string, group: string, iface?: string): void;
-  addresses(): [local: AddressTriple, remote: AddressTriple | null];
+  setOption(s: NativeUdpSocket, option: number, value: number): void;
+  getOption(s: NativeUdpSocket, option: number): number;
+  setMulticastInterface(s: NativeUdpSocket, address: string): void;
+  membership(s: NativeUdpSocket, join: boolean, group: string, iface?: string): void;
+  sourceMembership(s: NativeUdpSocket, join: boolean, source: string, group: string, iface?: string): void;
+  addresses(s: NativeUdpSocket): [local: AddressTriple, remote: AddressTriple | null];
 }
 
 export interface EngineStats { sockets: number; opsInFlight: number; osHandles: number }
@@ -67,7 +72,7 @@ export interface NativeAddon {
   backend: 'iocp' | 'epoll';
   tcp: NativeTcp;
   TcpListener: new () => NativeTcpListener;
-  UdpSocket: new (family: 4 | 6) => NativeUdpSocket;
+  udp: NativeUdp;
   setErrorFactory(factory: (code: string, syscall: string, native: number, address?: string, port?: number) => Error): void;
   /** Registers the function that makes UDP receive results (lib/udp.ts). */
   setDatagramFactory(factory: (bytesOrData: number | Buffer, address: string | undefined, port: number, ipv6: boolean,

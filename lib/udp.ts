@@ -65,6 +65,7 @@ export type SendData = string | ArrayBufferView | readonly (string | ArrayBuffer
 const enum UdpOption { Broadcast = 0, Ttl = 1, MulticastTtl = 2, MulticastLoop = 3, RecvBufferSize = 4, SendBufferSize = 5 }
 
 const MAX_DATAGRAM = 64 * 1024;
+const udp = native.udp;
 
 // The native side makes every receive's result through this function (binding/common/datagram_factory.h
 // says why): an object literal, one shape for each kind. `address` is undefined when it is the previous
@@ -144,7 +145,7 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
   #recvWatched = 0;
   readonly #onRecvAbort = (): void => {
     this.#recvSignal = undefined;
-    if (this.#recvWatched > 0) this.#h.cancelRecv();
+    if (this.#recvWatched > 0) udp.cancelRecv(this.#h);
   };
 
   /** @internal use createUdpSocket() */
@@ -160,7 +161,7 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
 
   /** The local address (after connect(), a wildcard-bound socket may report the address its route uses). */
   address(): SocketAddress {
-    const [address, port, family] = this.#h.addresses()[0];
+    const [address, port, family] = udp.addresses(this.#h)[0];
     return { address, port, family };
   }
 
@@ -179,8 +180,8 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
     if (this.#remote !== undefined || this.#connecting) throw dgramError('ERR_SOCKET_DGRAM_IS_CONNECTED', 'Already connected');
     this.#connecting = true;
     const done = (ip: string): void => {
-      this.#h.connect(ip, port);
-      const remote = this.#h.addresses()[1]!;
+      udp.connect(this.#h, ip, port);
+      const remote = udp.addresses(this.#h)[1]!;
       this.#remote = { address: remote[0], port: remote[1], family: remote[2] };
     };
     return this.#resolve(host, opts, 'connect', port)
@@ -192,7 +193,7 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
    *  the system chose is given up, as Linux does, and the next send takes a new one). */
   disconnect(): void {
     if (this.#remote === undefined) throw dgramError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'Not connected');
-    this.#h.disconnect();
+    udp.disconnect(this.#h);
     this.#remote = undefined;
   }
 
@@ -222,11 +223,11 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
 
   #send(payload: Uint8Array | Uint8Array[], address: string | undefined, port: number, opts: OpOptions | undefined): Promise<void> {
     if (opts === undefined || (opts.signal === undefined && opts.timeout === undefined)) {
-      return this.#h.send(payload, 0, address, port) ?? SENT;
+      return udp.send(this.#h, payload, 0, address, port) ?? SENT;
     }
     const id = ++this.#sendIds;
     const remote = address ?? this.#remote?.address;
-    return cancellable(opts, () => this.#h.send(payload, id, address, port) ?? SENT, () => this.#h.cancelSend(id),
+    return cancellable(opts, () => udp.send(this.#h, payload, id, address, port) ?? SENT, () => udp.cancelSend(this.#h, id),
       { syscall: 'send', address: remote, port: address === undefined ? this.#remote?.port : port });
   }
 
@@ -244,10 +245,10 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
     } else {
       throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView, or a non-empty array of them', buffer);
     }
-    if (options === undefined) return this.#h.recv(target);  // the hot path: no closures, no scope
+    if (options === undefined) return udp.recv(this.#h, target);  // the hot path: no closures, no scope
     const opts = checkOpOptions(options);
-    if (opts.signal !== undefined && opts.timeout === undefined) return this.#recvUnder(opts.signal, () => this.#h.recv(target));
-    return cancellable(opts, () => this.#h.recv(target), () => this.#h.cancelRecv(), this.#recvContext());
+    if (opts.signal !== undefined && opts.timeout === undefined) return this.#recvUnder(opts.signal, () => udp.recv(this.#h, target));
+    return cancellable(opts, () => udp.recv(this.#h, target), () => udp.cancelRecv(this.#h), this.#recvContext());
   }
 
   /** Receives one datagram into a new Buffer. Nothing is pinned while it waits. */
@@ -256,12 +257,12 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
     if (options !== undefined) {
       const opts = checkOpOptions(options) as RecvMessageOptions;
       if (opts.maxBytes !== undefined) max = checkNumber('options.maxBytes', opts.maxBytes, 1, MAX_DATAGRAM, true);
-      if (opts.signal !== undefined && opts.timeout === undefined) return this.#recvUnder(opts.signal, () => this.#h.recvChunk(max));
+      if (opts.signal !== undefined && opts.timeout === undefined) return this.#recvUnder(opts.signal, () => udp.recvChunk(this.#h, max));
       if (opts.timeout !== undefined) {
-        return cancellable(opts, () => this.#h.recvChunk(max), () => this.#h.cancelRecv(), this.#recvContext());
+        return cancellable(opts, () => udp.recvChunk(this.#h, max), () => udp.cancelRecv(this.#h), this.#recvContext());
       }
     }
-    return this.#h.recvChunk(max);
+    return udp.recvChunk(this.#h, max);
   }
 
   /** Iterates over incoming datagrams, each in a new Buffer, until the socket is closed. Leaving the loop
@@ -270,7 +271,7 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
     for (;;) {
       let d: Datagram;
       try {
-        d = await this.#h.recvChunk(MAX_DATAGRAM);
+        d = await udp.recvChunk(this.#h, MAX_DATAGRAM);
       } catch (err) {
         if (this.#endsIteration(err)) return;
         throw err;
@@ -327,29 +328,29 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
     this.#closed = true;
     this.#recvSignal?.removeEventListener('abort', this.#onRecvAbort);
     this.#recvSignal = undefined;
-    return this.#h.close();
+    return udp.close(this.#h);
   }
 
   [Symbol.asyncDispose](): Promise<void> { return this.close(); }
 
   setBroadcast(flag: boolean): void {
-    this.#h.setOption(UdpOption.Broadcast, this.#flag('flag', flag));
+    udp.setOption(this.#h, UdpOption.Broadcast, this.#flag('flag', flag));
   }
 
   setTTL(ttl: number): number {
-    this.#h.setOption(UdpOption.Ttl, checkNumber('ttl', ttl, 1, 255, true));
+    udp.setOption(this.#h, UdpOption.Ttl, checkNumber('ttl', ttl, 1, 255, true));
     return ttl;
   }
 
   setMulticastTTL(ttl: number): number {
-    this.#h.setOption(UdpOption.MulticastTtl, checkNumber('ttl', ttl, 0, 255, true));
+    udp.setOption(this.#h, UdpOption.MulticastTtl, checkNumber('ttl', ttl, 0, 255, true));
     return ttl;
   }
 
   /** Note: on Windows this decides whether the *receiving* socket sees its host's own datagrams; on Linux,
    *  whether the *sending* socket's datagrams loop back. Set it on both ends for the same result. */
   setMulticastLoopback(flag: boolean): boolean {
-    this.#h.setOption(UdpOption.MulticastLoop, this.#flag('flag', flag));
+    udp.setOption(this.#h, UdpOption.MulticastLoop, this.#flag('flag', flag));
     return flag;
   }
 
@@ -359,7 +360,7 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
     if (typeof multicastInterface !== 'string') throw invalidArgType('multicastInterface', 'of type string', multicastInterface);
     const iface = this.#family === 6 ? ipv6Interface('multicastInterface', multicastInterface) : multicastInterface;
     if (this.#family === 4 && !net.isIPv4(iface)) throw invalidArgValue('multicastInterface', iface, 'must be an IPv4 address');
-    this.#h.setMulticastInterface(iface);
+    udp.setMulticastInterface(this.#h, iface);
   }
 
   addMembership(multicastAddress: string, multicastInterface?: string): void {
@@ -379,15 +380,15 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
   }
 
   setRecvBufferSize(size: number): void {
-    this.#h.setOption(UdpOption.RecvBufferSize, checkNumber('size', size, 1, 2 ** 31 - 1, true));
+    udp.setOption(this.#h, UdpOption.RecvBufferSize, checkNumber('size', size, 1, 2 ** 31 - 1, true));
   }
 
   setSendBufferSize(size: number): void {
-    this.#h.setOption(UdpOption.SendBufferSize, checkNumber('size', size, 1, 2 ** 31 - 1, true));
+    udp.setOption(this.#h, UdpOption.SendBufferSize, checkNumber('size', size, 1, 2 ** 31 - 1, true));
   }
 
-  getRecvBufferSize(): number { return this.#h.getOption(UdpOption.RecvBufferSize); }
-  getSendBufferSize(): number { return this.#h.getOption(UdpOption.SendBufferSize); }
+  getRecvBufferSize(): number { return udp.getOption(this.#h, UdpOption.RecvBufferSize); }
+  getSendBufferSize(): number { return udp.getOption(this.#h, UdpOption.SendBufferSize); }
 
   #flag(name: string, value: unknown): number {
     if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);
@@ -410,14 +411,14 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
 
   #membership(join: boolean, group: unknown, iface: unknown): void {
     const g = this.#group('multicastAddress', group);
-    this.#h.membership(join, g, this.#iface(g, iface));
+    udp.membership(this.#h, join, g, this.#iface(g, iface));
   }
 
   #sourceMembership(join: boolean, source: unknown, group: unknown, iface: unknown): void {
     const s = this.#group('sourceAddress', source);
     const g = this.#group('groupAddress', group);
     if (net.isIP(s) !== net.isIP(g)) throw invalidArgValue('sourceAddress', s, 'must be of the group address\'s family');
-    this.#h.sourceMembership(join, s, g, this.#iface(g, iface));
+    udp.sourceMembership(this.#h, join, s, g, this.#iface(g, iface));
   }
 
   /** A destination: loopback by default; an IPv6 literal cannot go out of a udp4 socket. */
@@ -479,13 +480,13 @@ export function createUdpSocket(options: UdpSocketOptions): Promise<UdpSocket> {
     } finally {
       scope.dispose();
     }
-    const h = new native.UdpSocket(family);
+    const h = udp.open(family);
     try {
-      h.bind(address, port, reuseAddress, ipv6Only, exclusive);
-      if (recvBufferSize !== undefined) h.setOption(UdpOption.RecvBufferSize, recvBufferSize);
-      if (sendBufferSize !== undefined) h.setOption(UdpOption.SendBufferSize, sendBufferSize);
+      udp.bind(h, address, port, reuseAddress, ipv6Only, exclusive);
+      if (recvBufferSize !== undefined) udp.setOption(h, UdpOption.RecvBufferSize, recvBufferSize);
+      if (sendBufferSize !== undefined) udp.setOption(h, UdpOption.SendBufferSize, sendBufferSize);
     } catch (err) {
-      await h.close();
+      await udp.close(h);
       throw err;
     }
     return new UdpSocket(h, o.type, lookup);

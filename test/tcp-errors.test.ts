@@ -108,6 +108,16 @@ describe('TCP errors', () => {
     assert.throws(() => native.tcp.open(5 as never), { code: 'ERR_OUT_OF_RANGE' });
   });
 
+  it('a UDP handle is refused by the TCP functions and a TCP handle by the UDP ones', async () => {
+    const tcpHandle = native.tcp.open(4);
+    const udpHandle = native.udp.open(4);
+    assert.throws(() => native.tcp.read(udpHandle as never, Buffer.alloc(8)), TypeError);
+    assert.throws(() => native.tcp.close(udpHandle as never), TypeError);
+    assert.throws(() => native.udp.recvChunk(tcpHandle as never, 100), TypeError);
+    assert.throws(() => native.udp.close(tcpHandle as never), TypeError);
+    await Promise.all([native.tcp.close(tcpHandle), native.udp.close(udpHandle)]);
+  });
+
   it('sets socket options (noDelay, keepAlive with delay, buffer sizes)', async () => {
     const server = await listen({ host: '127.0.0.1', port: 0 });
     const accepted = server.accept();

@@ -14,6 +14,9 @@ namespace iocpnet {
 
 class Engine;
 
+// What a socket is, for the calls that find it from a JS handle (socket_handle.h).
+enum class SocketKind : uint8_t { kTcp, kUdp, kListener };
+
 class SocketBase {
  public:
   explicit SocketBase(Engine* engine);
@@ -25,6 +28,8 @@ class SocketBase {
   void Release() {
     if (--refs_ == 0) delete this;
   }
+
+  virtual SocketKind kind() const = 0;
 
   // Environment teardown: close the OS socket so that its operations complete promptly. No JS runs.
   virtual void CloseForTeardown() = 0;

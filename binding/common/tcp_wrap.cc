@@ -2,6 +2,7 @@
 
 #include "addon.h"
 #include "sockaddr.h"
+#include "socket_handle.h"
 #include "tcp_listener.h"  // backend (win/ or linux/)
 #include "tcp_socket.h"    // backend (win/ or linux/)
 #include "wrap_helpers.h"
@@ -9,76 +10,12 @@
 namespace iocpnet {
 
 // ---------------------------------------------------------------------------------------------------------
-// A TCP socket's JS side is an External holding the backend's TcpSocket, with a finalizer whose reference
-// is the socket's JS owner (SocketBase); lib/ passes it first to every function of `native.tcp`. No object
-// of a JS class wraps it: napi_wrap costs a connection 96 bytes of heap (the object, the property array
-// its private key needs, and an External inside), and napi_unwrap is a property lookup on every call, which
-// perf put at ~2.5% of an echo server's time, twice per round trip. A server holds connections by the
-// thousand; this handle is one 32-byte External, and a call unpacks it with a type check and a load.
-// That check cannot tell our Externals from another addon's: the functions rely on only lib/ calling them,
-// with handles made here (`native` is internal; the package's exports map does not expose it).
+// A TCP connection's JS side: `native.tcp`, functions that take the socket's handle first
+// (socket_handle.h says why it is an External and not a wrapper object).
 
 namespace {
 
-// Arguments after the handle; missing ones read as undefined, as in CallbackInfo.
-class Args {
- public:
-  static constexpr size_t kMax = 5;
-  Args(napi_env env, const napi_value* v, size_t n) : env_(env) {
-    napi_value undefined;
-    napi_get_undefined(env, &undefined);
-    for (size_t i = 0; i < kMax; i++) v_[i] = i < n ? v[i] : undefined;
-  }
-  Napi::Value operator[](size_t i) const { return Napi::Value(env_, v_[i]); }
-
- private:
-  napi_env env_;
-  napi_value v_[kMax];
-};
-
-using SocketFunction = Napi::Value (*)(Napi::Env env, TcpSocket* s, const Args& args);
-
-// A function's C entry point: finds the socket, and turns the C++ exceptions node-addon-api reports JS
-// errors with back into JS exceptions.
-template <SocketFunction fn>
-napi_value Entry(napi_env env, napi_callback_info cb) {
-  try {
-    size_t argc = Args::kMax + 1;
-    napi_value argv[Args::kMax + 1];
-    napi_get_cb_info(env, cb, &argc, argv, nullptr, nullptr);
-    void* sock = nullptr;
-    if (argc < 1 || napi_get_value_external(env, argv[0], &sock) != napi_ok || sock == nullptr) {
-      throw Napi::TypeError::New(env, "expected a TCP socket handle");
-    }
-    return fn(Napi::Env(env), static_cast<TcpSocket*>(sock), Args(env, argv + 1, argc > 0 ? argc - 1 : 0));
-  } catch (const Napi::Error& e) {
-    e.ThrowAsJavaScriptException();
-    return nullptr;
-  }
-}
-
-// The handle was collected, or its environment is going away.
-void OnHandleFinalized(napi_env env, void* data, void*) {
-  auto* sock = static_cast<TcpSocket*>(data);
-  if (!sock->close_started()) sock->CloseOnCollect();
-  napi_ref self = sock->js_owner();
-  sock->DropJsOwner(env);
-  napi_delete_reference(env, self);  // made by napi_add_finalizer for us, to delete here and only here
-  sock->Release();
-}
-
-// The handle for `sock`, which then holds the reference the caller had; nullptr (the reference still the
-// caller's) when no handle can be made, as while a worker terminates.
-napi_value MakeHandle(napi_env env, TcpSocket* sock) {
-  napi_value handle = nullptr;
-  napi_ref self = nullptr;
-  if (napi_create_external(env, sock, nullptr, nullptr, &handle) != napi_ok ||
-      napi_add_finalizer(env, handle, sock, OnHandleFinalized, nullptr, &self) != napi_ok) {
-    return nullptr;
-  }
-  sock->SetJsOwner(self);
-  return handle;
-}
+using Args = HandleArgs;
 
 // The socket, or nullptr once close() was called.
 TcpSocket* Live(TcpSocket* s) { return s->close_started() ? nullptr : s; }
@@ -90,7 +27,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   SysError err;
   TcpSocket* sock = TcpSocket::Create(Addon::Of(env)->engine(), af, &err);
   ThrowIfError(env, err, "socket");
-  napi_value handle = MakeHandle(env, sock);
+  napi_value handle = MakeSocketHandle(env, sock);
   if (handle == nullptr) {
     sock->CloseOnCollect();
     sock->Release();
@@ -209,27 +146,28 @@ Napi::Value Addresses(Napi::Env env, TcpSocket* s, const Args&) {
   return out;
 }
 
-napi_property_descriptor FunctionNamed(const char* name, napi_callback entry) {
-  return napi_property_descriptor{name, nullptr, entry, nullptr, nullptr, nullptr, napi_enumerable, nullptr};
+template <HandleFunction<TcpSocket> fn>
+napi_property_descriptor FunctionNamed(const char* name) {
+  return HandleFunctionNamed(name, HandleEntry<TcpSocket, fn>);
 }
 
 }  // namespace
 
 void TcpSocketWrap::Init(Napi::Env env, Napi::Object exports, Addon*) {
   const napi_property_descriptor functions[] = {
-      FunctionNamed("connect", Entry<Connect>),
-      FunctionNamed("read", Entry<Read>),
-      FunctionNamed("readChunk", Entry<ReadChunk>),
-      FunctionNamed("write", Entry<Write>),
-      FunctionNamed("shutdown", Entry<Shutdown>),
-      FunctionNamed("close", Entry<Close>),
-      FunctionNamed("cancelRead", Entry<CancelRead>),
-      FunctionNamed("cancelWrite", Entry<CancelWrite>),
-      FunctionNamed("cancelConnect", Entry<CancelConnect>),
-      FunctionNamed("setNoDelay", Entry<SetNoDelay>),
-      FunctionNamed("setKeepAlive", Entry<SetKeepAlive>),
-      FunctionNamed("setBufferSize", Entry<SetBufferSize>),
-      FunctionNamed("addresses", Entry<Addresses>),
+      FunctionNamed<Connect>("connect"),
+      FunctionNamed<Read>("read"),
+      FunctionNamed<ReadChunk>("readChunk"),
+      FunctionNamed<Write>("write"),
+      FunctionNamed<Shutdown>("shutdown"),
+      FunctionNamed<Close>("close"),
+      FunctionNamed<CancelRead>("cancelRead"),
+      FunctionNamed<CancelWrite>("cancelWrite"),
+      FunctionNamed<CancelConnect>("cancelConnect"),
+      FunctionNamed<SetNoDelay>("setNoDelay"),
+      FunctionNamed<SetKeepAlive>("setKeepAlive"),
+      FunctionNamed<SetBufferSize>("setBufferSize"),
+      FunctionNamed<Addresses>("addresses"),
   };
   Napi::Object tcp = Napi::Object::New(env);
   NAPI_THROW_IF_FAILED_VOID(env, napi_define_properties(env, tcp, sizeof functions / sizeof functions[0], functions));
@@ -237,7 +175,7 @@ void TcpSocketWrap::Init(Napi::Env env, Napi::Object exports, Addon*) {
   exports.Set("tcp", tcp);
 }
 
-napi_value TcpSocketWrap::FromAccepted(napi_env env, TcpSocket* sock) { return MakeHandle(env, sock); }
+napi_value TcpSocketWrap::FromAccepted(napi_env env, TcpSocket* sock) { return MakeSocketHandle(env, sock); }
 
 // ---------------------------------------------------------------------------------------------------------
 // TcpListenerWrap

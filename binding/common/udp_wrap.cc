@@ -2,6 +2,7 @@
 
 #include "addon.h"
 #include "sockaddr.h"
+#include "socket_handle.h"
 #include "udp_options.h"
 #include "udp_socket.h"  // backend (win/ or linux/)
 #include "wrap_helpers.h"
@@ -28,74 +29,35 @@ bool ParseFor(int af, const std::string& host, uint16_t port, SockAddr* out) {
   return true;
 }
 
-}  // namespace
+using Args = HandleArgs;
 
-void UdpSocketWrap::Init(Napi::Env env, Napi::Object exports, Addon*) {
-  Napi::Function ctor = DefineClass(env, "UdpSocket",
-                                    {
-                                        InstanceMethod("bind", &UdpSocketWrap::Bind),
-                                        InstanceMethod("connect", &UdpSocketWrap::Connect),
-                                        InstanceMethod("disconnect", &UdpSocketWrap::Disconnect),
-                                        InstanceMethod("send", &UdpSocketWrap::Send),
-                                        InstanceMethod("recv", &UdpSocketWrap::Recv),
-                                        InstanceMethod("recvChunk", &UdpSocketWrap::RecvChunk),
-                                        InstanceMethod("close", &UdpSocketWrap::Close),
-                                        InstanceMethod("cancelRecv", &UdpSocketWrap::CancelRecv),
-                                        InstanceMethod("cancelSend", &UdpSocketWrap::CancelSend),
-                                        InstanceMethod("setOption", &UdpSocketWrap::SetOption),
-                                        InstanceMethod("getOption", &UdpSocketWrap::GetOption),
-                                        InstanceMethod("setMulticastInterface", &UdpSocketWrap::SetMulticastInterface),
-                                        InstanceMethod("membership", &UdpSocketWrap::Membership),
-                                        InstanceMethod("sourceMembership", &UdpSocketWrap::SourceMembership),
-                                        InstanceMethod("addresses", &UdpSocketWrap::Addresses),
-                                    });
-  exports.Set("UdpSocket", ctor);
-}
-
-UdpSocketWrap::UdpSocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocketWrap>(info) {
-  Napi::Env env = info.Env();
-  const int af = FamilyArg(info[0]);
-  SysError err;
-  sock_ = UdpSocket::Create(Addon::Of(env)->engine(), af, &err);
-  if (sock_ == nullptr) ThrowIfError(env, err, "socket");
-  sock_->SetJsOwner(*this);
-}
-
-UdpSocketWrap::~UdpSocketWrap() {
-  if (sock_ == nullptr) return;
-  if (!sock_->close_started()) sock_->CloseOnCollect();
-  sock_->DropJsOwner(Env());
-  sock_->Release();
-}
-
-UdpSocket* UdpSocketWrap::LiveOrThrow(const Napi::Env& env, const char* syscall) {
-  if (sock_->close_started()) ThrowIfError(env, SysError::Of(kErrSocketClosed), syscall);
-  return sock_;
+// The socket, or a thrown ERR_SOCKET_CLOSED system error (for the synchronous functions).
+UdpSocket* LiveOrThrow(const Napi::Env& env, UdpSocket* sock, const char* syscall) {
+  if (sock->close_started()) ThrowIfError(env, SysError::Of(kErrSocketClosed), syscall);
+  return sock;
 }
 
 // bind(address, port, reuseAddress, ipv6Only, exclusive)
-Napi::Value UdpSocketWrap::Bind(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  UdpSocket* s = LiveOrThrow(env, "bind");
-  const std::string host = StringArg(info[0]);
-  const uint16_t port = PortArg(info[1]);
+Napi::Value Bind(Napi::Env env, UdpSocket* sock, const Args& a) {
+  UdpSocket* s = LiveOrThrow(env, sock, "bind");
+  const std::string host = StringArg(a[0]);
+  const uint16_t port = PortArg(a[1]);
   SockAddr addr;
   if (!ParseFor(s->family(), host, port, &addr)) ThrowIfError(env, SysError::Of("EAFNOSUPPORT"), "bind", host, port);
   UdpBindOptions opts;
-  opts.reuse_addr = info[2].ToBoolean();
-  opts.ipv6_only = info[3].ToBoolean();
-  opts.exclusive = info[4].ToBoolean();
+  opts.reuse_addr = a[2].ToBoolean();
+  opts.ipv6_only = a[3].ToBoolean();
+  opts.exclusive = a[4].ToBoolean();
   const char* syscall = "bind";
   ThrowIfError(env, s->Bind(addr, opts, &syscall), syscall, host, port);
   return env.Undefined();
 }
 
 // connect(address, port): UDP's connect only records the peer, so it completes at once.
-Napi::Value UdpSocketWrap::Connect(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  UdpSocket* s = LiveOrThrow(env, "connect");
-  const std::string host = StringArg(info[0]);
-  const uint16_t port = PortArg(info[1]);
+Napi::Value Connect(Napi::Env env, UdpSocket* sock, const Args& a) {
+  UdpSocket* s = LiveOrThrow(env, sock, "connect");
+  const std::string host = StringArg(a[0]);
+  const uint16_t port = PortArg(a[1]);
   SockAddr remote;
   if (!ParseFor(s->family(), host, port, &remote)) {
     ThrowIfError(env, SysError::Of("EAFNOSUPPORT"), "connect", host, port);
@@ -104,96 +66,87 @@ Napi::Value UdpSocketWrap::Connect(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-Napi::Value UdpSocketWrap::Disconnect(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  ThrowIfError(env, LiveOrThrow(env, "disconnect")->Disconnect(), "disconnect");
+Napi::Value Disconnect(Napi::Env env, UdpSocket* sock, const Args& a) {
+  ThrowIfError(env, LiveOrThrow(env, sock, "disconnect")->Disconnect(), "disconnect");
   return env.Undefined();
 }
 
 // send(buffers, id, address?, port?): without an address, to the connected peer.
-Napi::Value UdpSocketWrap::Send(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+Napi::Value Send(Napi::Env env, UdpSocket* sock, const Args& a) {
   BufferList bufs;
-  if (!ParseBufferList(env, info[0], &bufs)) throw env.GetAndClearPendingException();
-  const uint32_t id = info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 0;
+  if (!ParseBufferList(env, a[0], &bufs)) throw env.GetAndClearPendingException();
+  const uint32_t id = a[1].IsNumber() ? a[1].As<Napi::Number>().Uint32Value() : 0;
   SockAddr to;
-  const bool has_to = info[2].IsString();
-  if (has_to && !ParseFor(sock_->family(), StringArg(info[2]), PortArg(info[3]), &to)) {
-    ThrowIfError(env, SysError::Of("EAFNOSUPPORT"), "send", StringArg(info[2]), PortArg(info[3]));
+  const bool has_to = a[2].IsString();
+  if (has_to && !ParseFor(sock->family(), StringArg(a[2]), PortArg(a[3]), &to)) {
+    ThrowIfError(env, SysError::Of("EAFNOSUPPORT"), "send", StringArg(a[2]), PortArg(a[3]));
   }
-  return Napi::Value(env, sock_->Send(env, std::move(bufs), has_to ? &to : nullptr, id));
+  return Napi::Value(env, sock->Send(env, std::move(bufs), has_to ? &to : nullptr, id));
 }
 
-Napi::Value UdpSocketWrap::Recv(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+Napi::Value Recv(Napi::Env env, UdpSocket* sock, const Args& a) {
   BufferList bufs;
-  if (!ParseBufferList(env, info[0], &bufs)) throw env.GetAndClearPendingException();
-  return Napi::Value(env, sock_->Recv(env, std::move(bufs), 0));
+  if (!ParseBufferList(env, a[0], &bufs)) throw env.GetAndClearPendingException();
+  return Napi::Value(env, sock->Recv(env, std::move(bufs), 0));
 }
 
-Napi::Value UdpSocketWrap::RecvChunk(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const double max = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+Napi::Value RecvChunk(Napi::Env env, UdpSocket* sock, const Args& a) {
+  const double max = a[0].IsNumber() ? a[0].As<Napi::Number>().DoubleValue() : 0;
   if (!(max >= 1)) throw Napi::RangeError::New(env, "recvChunk: maxBytes must be >= 1");
-  return Napi::Value(env, sock_->Recv(env, BufferList(), static_cast<size_t>(max)));
+  return Napi::Value(env, sock->Recv(env, BufferList(), static_cast<size_t>(max)));
 }
 
 // Idempotent: a later call finds nothing left to close or fail, and SocketBase::BeginClose hands out the
 // first call's promise again.
-Napi::Value UdpSocketWrap::Close(const Napi::CallbackInfo& info) {
-  return Napi::Value(info.Env(), sock_->Close(info.Env()));
+Napi::Value Close(Napi::Env env, UdpSocket* sock, const Args& a) {
+  return Napi::Value(env, sock->Close(env));
 }
 
-Napi::Value UdpSocketWrap::CancelRecv(const Napi::CallbackInfo& info) {
-  if (!sock_->close_started()) sock_->CancelRecv();
-  return info.Env().Undefined();
+Napi::Value CancelRecv(Napi::Env env, UdpSocket* sock, const Args& a) {
+  if (!sock->close_started()) sock->CancelRecv();
+  return env.Undefined();
 }
 
-Napi::Value UdpSocketWrap::CancelSend(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!sock_->close_started()) sock_->CancelSend(env, info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0);
+Napi::Value CancelSend(Napi::Env env, UdpSocket* sock, const Args& a) {
+  if (!sock->close_started()) sock->CancelSend(env, a[0].IsNumber() ? a[0].As<Napi::Number>().Uint32Value() : 0);
   return env.Undefined();
 }
 
 // setOption(code, value): code is a UdpOption.
-Napi::Value UdpSocketWrap::SetOption(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  UdpSocket* s = LiveOrThrow(env, "setsockopt");
-  const auto opt = static_cast<UdpOption>(info[0].As<Napi::Number>().Int32Value());
-  const int value = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : (info[1].ToBoolean() ? 1 : 0);
+Napi::Value SetOption(Napi::Env env, UdpSocket* sock, const Args& a) {
+  UdpSocket* s = LiveOrThrow(env, sock, "setsockopt");
+  const auto opt = static_cast<UdpOption>(a[0].As<Napi::Number>().Int32Value());
+  const int value = a[1].IsNumber() ? a[1].As<Napi::Number>().Int32Value() : (a[1].ToBoolean() ? 1 : 0);
   ThrowIfError(env, SetUdpOption(s->handle(), s->family(), opt, value), "setsockopt");
   return env.Undefined();
 }
 
-Napi::Value UdpSocketWrap::GetOption(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  UdpSocket* s = LiveOrThrow(env, "getsockopt");
+Napi::Value GetOption(Napi::Env env, UdpSocket* sock, const Args& a) {
+  UdpSocket* s = LiveOrThrow(env, sock, "getsockopt");
   int value = 0;
-  const auto opt = static_cast<UdpOption>(info[0].As<Napi::Number>().Int32Value());
+  const auto opt = static_cast<UdpOption>(a[0].As<Napi::Number>().Int32Value());
   ThrowIfError(env, GetUdpOption(s->handle(), s->family(), opt, &value), "getsockopt");
   return Napi::Number::New(env, value);
 }
 
-Napi::Value UdpSocketWrap::SetMulticastInterface(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  UdpSocket* s = LiveOrThrow(env, "setsockopt");
-  const std::string iface = StringArg(info[0]);
-  SockAddr a;
-  if (!a.Parse(iface, 0, s->family() == AF_INET6 ? 6 : 4)) ThrowIfError(env, SysError::Of("EINVAL"), "setsockopt", iface);
-  ThrowIfError(env, iocpnet::SetMulticastInterface(s->handle(), s->family(), a), "setsockopt", iface);
+Napi::Value SetMulticastInterface(Napi::Env env, UdpSocket* sock, const Args& a) {
+  UdpSocket* s = LiveOrThrow(env, sock, "setsockopt");
+  const std::string iface = StringArg(a[0]);
+  SockAddr addr;
+  if (!addr.Parse(iface, 0, s->family() == AF_INET6 ? 6 : 4)) ThrowIfError(env, SysError::Of("EINVAL"), "setsockopt", iface);
+  ThrowIfError(env, iocpnet::SetMulticastInterface(s->handle(), s->family(), addr), "setsockopt", iface);
   return env.Undefined();
 }
 
 // membership(join, group, iface?)
-Napi::Value UdpSocketWrap::Membership(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const bool join = info[0].ToBoolean();
+Napi::Value Membership(Napi::Env env, UdpSocket* sock, const Args& a) {
+  const bool join = a[0].ToBoolean();
   const char* syscall = join ? "addMembership" : "dropMembership";
-  UdpSocket* s = LiveOrThrow(env, syscall);
-  const std::string group_text = StringArg(info[1]);
+  UdpSocket* s = LiveOrThrow(env, sock, syscall);
+  const std::string group_text = StringArg(a[1]);
   SockAddr group, iface;
-  const bool has_iface = info[2].IsString();
-  if (!group.Parse(group_text, 0) || (has_iface && !iface.Parse(StringArg(info[2]), 0, group.family() == AF_INET6 ? 6 : 4))) {
+  const bool has_iface = a[2].IsString();
+  if (!group.Parse(group_text, 0) || (has_iface && !iface.Parse(StringArg(a[2]), 0, group.family() == AF_INET6 ? 6 : 4))) {
     ThrowIfError(env, SysError::Of("EINVAL"), syscall, group_text);
   }
   ThrowIfError(env, SetMembership(s->handle(), join, group, has_iface ? &iface : nullptr), syscall, group_text);
@@ -201,16 +154,15 @@ Napi::Value UdpSocketWrap::Membership(const Napi::CallbackInfo& info) {
 }
 
 // sourceMembership(join, source, group, iface?)
-Napi::Value UdpSocketWrap::SourceMembership(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const bool join = info[0].ToBoolean();
+Napi::Value SourceMembership(Napi::Env env, UdpSocket* sock, const Args& a) {
+  const bool join = a[0].ToBoolean();
   const char* syscall = join ? "addSourceSpecificMembership" : "dropSourceSpecificMembership";
-  UdpSocket* s = LiveOrThrow(env, syscall);
-  const std::string group_text = StringArg(info[2]);
+  UdpSocket* s = LiveOrThrow(env, sock, syscall);
+  const std::string group_text = StringArg(a[2]);
   SockAddr source, group, iface;
-  const bool has_iface = info[3].IsString();
-  if (!source.Parse(StringArg(info[1]), 0) || !group.Parse(group_text, 0) ||
-      (has_iface && !iface.Parse(StringArg(info[3]), 0, group.family() == AF_INET6 ? 6 : 4))) {
+  const bool has_iface = a[3].IsString();
+  if (!source.Parse(StringArg(a[1]), 0) || !group.Parse(group_text, 0) ||
+      (has_iface && !iface.Parse(StringArg(a[3]), 0, group.family() == AF_INET6 ? 6 : 4))) {
     ThrowIfError(env, SysError::Of("EINVAL"), syscall, group_text);
   }
   ThrowIfError(env, SetSourceMembership(s->handle(), join, source, group, has_iface ? &iface : nullptr), syscall,
@@ -219,9 +171,8 @@ Napi::Value UdpSocketWrap::SourceMembership(const Napi::CallbackInfo& info) {
 }
 
 // addresses(): [local, remote or null when not connected]
-Napi::Value UdpSocketWrap::Addresses(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  UdpSocket* s = LiveOrThrow(env, "getsockname");
+Napi::Value Addresses(Napi::Env env, UdpSocket* sock, const Args& a) {
+  UdpSocket* s = LiveOrThrow(env, sock, "getsockname");
   SockAddr local, remote;
   ThrowIfError(env, s->LocalAddress(&local), "getsockname");
   Napi::Array out = Napi::Array::New(env, 2);
@@ -229,6 +180,53 @@ Napi::Value UdpSocketWrap::Addresses(const Napi::CallbackInfo& info) {
   if (s->RemoteAddress(&remote).ok()) out.Set(1u, AddressTriple(env, remote));
   else out.Set(1u, env.Null());
   return out;
+}
+
+template <HandleFunction<UdpSocket> fn>
+napi_property_descriptor FunctionNamed(const char* name) {
+  return HandleFunctionNamed(name, HandleEntry<UdpSocket, fn>);
+}
+
+// open(family: 4 | 6)
+Napi::Value Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int af = FamilyArg(info[0]);
+  SysError err;
+  UdpSocket* sock = UdpSocket::Create(Addon::Of(env)->engine(), af, &err);
+  if (sock == nullptr) ThrowIfError(env, err, "socket");
+  napi_value handle = MakeSocketHandle(env, sock);
+  if (handle == nullptr) {
+    sock->CloseOnCollect();
+    sock->Release();
+    throw Napi::Error::New(env, "cannot make the socket's handle");
+  }
+  return Napi::Value(env, handle);
+}
+
+}  // namespace
+
+void UdpSocketWrap::Init(Napi::Env env, Napi::Object exports, Addon*) {
+  const napi_property_descriptor functions[] = {
+      FunctionNamed<Bind>("bind"),
+      FunctionNamed<Connect>("connect"),
+      FunctionNamed<Disconnect>("disconnect"),
+      FunctionNamed<Send>("send"),
+      FunctionNamed<Recv>("recv"),
+      FunctionNamed<RecvChunk>("recvChunk"),
+      FunctionNamed<Close>("close"),
+      FunctionNamed<CancelRecv>("cancelRecv"),
+      FunctionNamed<CancelSend>("cancelSend"),
+      FunctionNamed<SetOption>("setOption"),
+      FunctionNamed<GetOption>("getOption"),
+      FunctionNamed<SetMulticastInterface>("setMulticastInterface"),
+      FunctionNamed<Membership>("membership"),
+      FunctionNamed<SourceMembership>("sourceMembership"),
+      FunctionNamed<Addresses>("addresses"),
+  };
+  Napi::Object udp = Napi::Object::New(env);
+  NAPI_THROW_IF_FAILED_VOID(env, napi_define_properties(env, udp, sizeof functions / sizeof functions[0], functions));
+  udp.Set("open", Napi::Function::New(env, Open, "open"));
+  exports.Set("udp", udp);
 }
 
 }  // namespace iocpnet

@@ -15,6 +15,9 @@ namespace iocpnet {
 
 class TcpListener : public EpollHandle {
  public:
+  static constexpr SocketKind kKind = SocketKind::kListener;
+  SocketKind kind() const override { return kKind; }
+
   explicit TcpListener(Engine* engine) : EpollHandle(engine) {}
 
   // Binds and listens. On failure *syscall names the step that failed.

@@ -15,6 +15,9 @@ namespace iocpnet {
 
 class TcpSocket : public EpollHandle {
  public:
+  static constexpr SocketKind kKind = SocketKind::kTcp;
+  SocketKind kind() const override { return kKind; }
+
   static TcpSocket* Create(Engine* engine, int af, SysError* err);
   // Takes over a socket accept4 returned (non-blocking, close-on-exec) and watches it. On failure closes
   // the fd, sets *err and returns nullptr.

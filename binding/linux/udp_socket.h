@@ -27,6 +27,9 @@ namespace iocpnet {
 
 class UdpSocket : public EpollHandle {
  public:
+  static constexpr SocketKind kKind = SocketKind::kUdp;
+  SocketKind kind() const override { return kKind; }
+
   // Receives in a row that may complete without waiting for the engine (libuv drains 32 per wake-up).
   static constexpr int kDrainBudget = 32;
 

@@ -16,6 +16,9 @@ namespace iocpnet {
 
 class TcpListener : public SocketBase {
  public:
+  static constexpr SocketKind kKind = SocketKind::kListener;
+  SocketKind kind() const override { return kKind; }
+
   explicit TcpListener(Engine* engine) : SocketBase(engine) {}
 
   // Binds, listens and posts the first accepts. On failure *syscall names the step that failed.

@@ -14,6 +14,9 @@ namespace iocpnet {
 
 class TcpSocket : public SocketBase {
  public:
+  static constexpr SocketKind kKind = SocketKind::kTcp;
+  SocketKind kind() const override { return kKind; }
+
   static TcpSocket* Create(Engine* engine, int af, SysError* err);
   // Takes over a socket that AcceptEx accepted (already on the engine's port).
   static TcpSocket* Adopt(Engine* engine, SOCKET s, int af);

@@ -28,6 +28,9 @@ namespace iocpnet {
 
 class UdpSocket : public SocketBase {
  public:
+  static constexpr SocketKind kKind = SocketKind::kUdp;
+  SocketKind kind() const override { return kKind; }
+
   // Receives in a row that may complete without a trip through the port (libuv drains 32 per wake-up).
   static constexpr int kDrainBudget = 32;
 
