@@ -1,5 +1,7 @@
 #include "socket_handle.h"
 
+#include "wrap_helpers.h"
+
 namespace iocpnet {
 
 namespace {
@@ -25,6 +27,27 @@ napi_value MakeSocketHandle(napi_env env, SocketBase* sock) {
   }
   sock->SetJsOwner(self);
   return handle;
+}
+
+Napi::Value HandleOfNew(Napi::Env env, SocketBase* sock, const SysError& err) {
+  if (sock == nullptr) {
+    ThrowIfError(env, err.ok() ? SysError::Of("ENOMEM") : err, "socket");
+  }
+  napi_value handle = MakeSocketHandle(env, sock);
+  if (handle == nullptr) {
+    sock->CloseOnCollect();
+    sock->Release();
+    throw Napi::Error::New(env, "cannot make the socket's handle");
+  }
+  return Napi::Value(env, handle);
+}
+
+void ExportHandleFunctions(Napi::Env env, Napi::Object exports, const char* name,
+                           const napi_property_descriptor* functions, size_t count, Napi::Function::Callback open) {
+  Napi::Object object = Napi::Object::New(env);
+  NAPI_THROW_IF_FAILED_VOID(env, napi_define_properties(env, object, count, functions));
+  object.Set("open", Napi::Function::New(env, open, "open"));
+  exports.Set(name, object);
 }
 
 HandleArgs::HandleArgs(napi_env env, const napi_value* v, size_t n) : env_(env) {

@@ -23,6 +23,14 @@ namespace iocpnet {
 // (JS cannot run: a worker terminating); the reference is then still the caller's.
 napi_value MakeSocketHandle(napi_env env, SocketBase* sock);
 
+// The handle for a socket just created (`sock`, or nullptr with `err` saying why), for the open()
+// functions: throws the system error ("socket") or, when no handle can be made, an Error after closing it.
+Napi::Value HandleOfNew(Napi::Env env, SocketBase* sock, const SysError& err);
+
+// Sets exports[name] to an object holding `functions` and open(family).
+void ExportHandleFunctions(Napi::Env env, Napi::Object exports, const char* name,
+                           const napi_property_descriptor* functions, size_t count, Napi::Function::Callback open);
+
 // The socket behind a handle, or nullptr when `v` is no handle of a socket of kind S.
 template <class S>
 S* SocketFromHandle(napi_env env, napi_value v) {

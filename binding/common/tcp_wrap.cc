@@ -22,18 +22,9 @@ TcpSocket* Live(TcpSocket* s) { return s->close_started() ? nullptr : s; }
 
 // open(family: 4 | 6)
 Napi::Value Open(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const int af = FamilyArg(info[0]);
   SysError err;
-  TcpSocket* sock = TcpSocket::Create(Addon::Of(env)->engine(), af, &err);
-  ThrowIfError(env, err, "socket");
-  napi_value handle = MakeSocketHandle(env, sock);
-  if (handle == nullptr) {
-    sock->CloseOnCollect();
-    sock->Release();
-    throw Napi::Error::New(env, "cannot make the socket's handle");
-  }
-  return Napi::Value(env, handle);
+  TcpSocket* sock = TcpSocket::Create(Addon::Of(info.Env())->engine(), FamilyArg(info[0]), &err);
+  return HandleOfNew(info.Env(), sock, err);
 }
 
 // connect(socket, address, port, localAddress, localPort)
@@ -169,10 +160,7 @@ void TcpSocketWrap::Init(Napi::Env env, Napi::Object exports, Addon*) {
       FunctionNamed<SetBufferSize>("setBufferSize"),
       FunctionNamed<Addresses>("addresses"),
   };
-  Napi::Object tcp = Napi::Object::New(env);
-  NAPI_THROW_IF_FAILED_VOID(env, napi_define_properties(env, tcp, sizeof functions / sizeof functions[0], functions));
-  tcp.Set("open", Napi::Function::New(env, Open, "open"));
-  exports.Set("tcp", tcp);
+  ExportHandleFunctions(env, exports, "tcp", functions, sizeof functions / sizeof functions[0], Open);
 }
 
 napi_value TcpSocketWrap::FromAccepted(napi_env env, TcpSocket* sock) { return MakeSocketHandle(env, sock); }

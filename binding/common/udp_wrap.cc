@@ -189,18 +189,9 @@ napi_property_descriptor FunctionNamed(const char* name) {
 
 // open(family: 4 | 6)
 Napi::Value Open(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const int af = FamilyArg(info[0]);
   SysError err;
-  UdpSocket* sock = UdpSocket::Create(Addon::Of(env)->engine(), af, &err);
-  if (sock == nullptr) ThrowIfError(env, err, "socket");
-  napi_value handle = MakeSocketHandle(env, sock);
-  if (handle == nullptr) {
-    sock->CloseOnCollect();
-    sock->Release();
-    throw Napi::Error::New(env, "cannot make the socket's handle");
-  }
-  return Napi::Value(env, handle);
+  UdpSocket* sock = UdpSocket::Create(Addon::Of(info.Env())->engine(), FamilyArg(info[0]), &err);
+  return HandleOfNew(info.Env(), sock, err);
 }
 
 }  // namespace
@@ -223,10 +214,7 @@ void UdpSocketWrap::Init(Napi::Env env, Napi::Object exports, Addon*) {
       FunctionNamed<SourceMembership>("sourceMembership"),
       FunctionNamed<Addresses>("addresses"),
   };
-  Napi::Object udp = Napi::Object::New(env);
-  NAPI_THROW_IF_FAILED_VOID(env, napi_define_properties(env, udp, sizeof functions / sizeof functions[0], functions));
-  udp.Set("open", Napi::Function::New(env, Open, "open"));
-  exports.Set("udp", udp);
+  ExportHandleFunctions(env, exports, "udp", functions, sizeof functions / sizeof functions[0], Open);
 }
 
 }  // namespace iocpnet
