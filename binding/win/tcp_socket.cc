@@ -160,9 +160,12 @@ napi_value TcpSocket::Connect(napi_env env, const SockAddr& remote, const SockAd
     return promise;
   }
   if (IsLoopback(remote)) {
-    // A refused loopback connect fails at once instead of after ~2 s of SYN retries (libuv #2896).
-    TCP_INITIAL_RTO_PARAMETERS rto{TCP_INITIAL_RTO_UNSPECIFIED_MAX_SYN_RETRANSMISSIONS, 0};
-    rto.Rtt = TCP_INITIAL_RTO_UNSPECIFIED_MAX_SYN_RETRANSMISSIONS;
+    // A refused loopback connect fails at once instead of after ~2 s of SYN retries (libuv #2896). The
+    // values are the ones libuv ships on Windows 10 1709+: no SYN retransmission, and Rtt set to the same
+    // constant (it only matters if a loopback SYN were lost, which then is not retried anyway). Wine
+    // answers WSAEOPNOTSUPP, so only real Windows exercises this; the result is ignored, as in libuv.
+    TCP_INITIAL_RTO_PARAMETERS rto{};
+    rto.Rtt = TCP_INITIAL_RTO_NO_SYN_RETRANSMISSIONS;
     rto.MaxSynRetransmissions = TCP_INITIAL_RTO_NO_SYN_RETRANSMISSIONS;
     DWORD bytes = 0;
     WSAIoctl(s_, SIO_TCP_INITIAL_RTO, &rto, sizeof rto, nullptr, 0, &bytes, nullptr, nullptr);
