@@ -79,8 +79,6 @@ std::string SockAddr::Address() const {
   return "";
 }
 
-namespace {
-
 SysError LastSocketCallError() {
 #ifdef _WIN32
   return MapOsError(WSAGetLastError());
@@ -88,8 +86,6 @@ SysError LastSocketCallError() {
   return MapOsError(errno);
 #endif
 }
-
-}  // namespace
 
 SysError SocketName(socket_t s, SockAddr* out) {
   socklen_t len = sizeof out->storage;

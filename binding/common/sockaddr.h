@@ -39,6 +39,9 @@ struct SockAddr {
   const char* FamilyName() const { return family() == AF_INET6 ? "IPv6" : "IPv4"; }
 };
 
+// The error of the socket call that just failed, as the OS reports it (WSAGetLastError or errno), mapped.
+SysError LastSocketCallError();
+
 // A socket's own address (getsockname) and its peer's (getpeername), the same on both platforms.
 SysError SocketName(socket_t s, SockAddr* out);
 SysError PeerName(socket_t s, SockAddr* out);

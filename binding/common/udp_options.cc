@@ -1,7 +1,5 @@
 #include "udp_options.h"
 
-#include <cerrno>
-
 namespace iocpnet {
 
 namespace {
@@ -14,7 +12,7 @@ using optlen_t = socklen_t;
 
 SysError Set(socket_t s, int level, int name, const void* value, size_t len) {
   if (setsockopt(s, level, name, static_cast<const char*>(value), static_cast<optlen_t>(len)) != 0) {
-    return LastSocketErrorOf();
+    return LastSocketCallError();
   }
   return SysError::Ok();
 }
@@ -47,14 +45,6 @@ const sockaddr_in6& In6(const SockAddr& a) { return *reinterpret_cast<const sock
 
 }  // namespace
 
-SysError LastSocketErrorOf() {
-#ifdef _WIN32
-  return MapOsError(WSAGetLastError());
-#else
-  return MapOsError(errno);
-#endif
-}
-
 SysError SetUdpOption(socket_t s, int af, UdpOption opt, int value) {
   int level = 0, name = 0;
   if (!LevelAndName(af, opt, &level, &name)) return SysError::Of("EINVAL");
@@ -66,7 +56,7 @@ SysError GetUdpOption(socket_t s, int af, UdpOption opt, int* value) {
   if (!LevelAndName(af, opt, &level, &name)) return SysError::Of("EINVAL");
   *value = 0;
   optlen_t len = sizeof *value;
-  if (getsockopt(s, level, name, reinterpret_cast<char*>(value), &len) != 0) return LastSocketErrorOf();
+  if (getsockopt(s, level, name, reinterpret_cast<char*>(value), &len) != 0) return LastSocketCallError();
   return SysError::Ok();
 }
 
@@ -147,7 +137,7 @@ SysError BindUdp(socket_t s, int af, const SockAddr& addr, const UdpBindOptions&
   }
 #endif
   *syscall = "bind";
-  if (::bind(s, addr.get(), addr.len) != 0) return LastSocketErrorOf();
+  if (::bind(s, addr.get(), addr.len) != 0) return LastSocketCallError();
   return SysError::Ok();
 }
 

@@ -25,9 +25,6 @@ struct UdpBindOptions {
   bool exclusive = false;   // Windows SO_EXCLUSIVEADDRUSE; no-op elsewhere
 };
 
-// The socket's error as the OS reports it (WSAGetLastError or errno), mapped.
-SysError LastSocketErrorOf();
-
 // Options of a socket of family `af` (AF_INET or AF_INET6). Both use the IPv6 level on IPv6 sockets.
 SysError SetUdpOption(socket_t s, int af, UdpOption opt, int value);
 SysError GetUdpOption(socket_t s, int af, UdpOption opt, int* value);
