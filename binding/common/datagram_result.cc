@@ -48,15 +48,6 @@ napi_value MakeHere(napi_env env, napi_value bytes_or_data, bool chunk, const So
   return result;
 }
 
-void RejectWithPending(Op* op, napi_env env, const char* fallback) {
-  napi_value err;
-  bool pending = false;
-  napi_is_exception_pending(env, &pending);
-  if (pending) napi_get_and_clear_last_exception(env, &err);
-  else napi_create_string_utf8(env, fallback, NAPI_AUTO_LENGTH, &err);
-  op->RejectWith(env, err);
-}
-
 }  // namespace
 
 void ResolveDatagram(Op* op, napi_env env, const char* chunk, size_t bytes, const SockAddr& from, bool truncated) {
@@ -65,7 +56,7 @@ void ResolveDatagram(Op* op, napi_env env, const char* chunk, size_t bytes, cons
   if (chunk != nullptr) {
     void* copy = nullptr;
     if (napi_create_buffer_copy(env, bytes, bytes > 0 ? chunk : "", &copy, &first) != napi_ok) {
-      RejectWithPending(op, env, "cannot allocate a Buffer for the datagram");
+      op->RejectWithPending(env, "cannot allocate a Buffer for the datagram");
       return;
     }
   } else {
@@ -75,7 +66,7 @@ void ResolveDatagram(Op* op, napi_env env, const char* chunk, size_t bytes, cons
   napi_value result = factory.empty() ? MakeHere(env, first, chunk != nullptr, from, truncated)
                                       : factory.Make(env, first, from, truncated);
   if (result == nullptr) {
-    RejectWithPending(op, env, "cannot make the datagram result");
+    op->RejectWithPending(env, "cannot make the datagram result");
     return;
   }
   op->Resolve(env, result);

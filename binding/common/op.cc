@@ -63,11 +63,7 @@ void Op::ResolveChunk(napi_env env, const char* data, size_t n) {
   if (n == 0) {
     napi_get_null(env, &v);
   } else if (napi_create_buffer_copy(env, n, data, nullptr, &v) != napi_ok) {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) napi_get_and_clear_last_exception(env, &v);
-    else napi_create_string_utf8(env, "cannot allocate a Buffer for the data read", NAPI_AUTO_LENGTH, &v);
-    RejectWith(env, v);
+    RejectWithPending(env, "cannot allocate a Buffer for the data read");
     return;
   }
   Resolve(env, v);
@@ -88,6 +84,15 @@ void Op::RejectWith(napi_env env, napi_value error) {
   deferred_ = nullptr;
   if (engine_->tearing_down()) return;
   napi_reject_deferred(env, d, error);
+}
+
+void Op::RejectWithPending(napi_env env, const char* fallback) {
+  napi_value err;
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) napi_get_and_clear_last_exception(env, &err);
+  else napi_create_string_utf8(env, fallback, NAPI_AUTO_LENGTH, &err);
+  RejectWith(env, err);
 }
 
 static bool ReadView(napi_env env, napi_value v, BufferRef* out) {

@@ -45,6 +45,9 @@ class Op {
   void ResolveChunk(napi_env env, const char* data, size_t n);
   void Reject(napi_env env, const SysError& err);
   void RejectWith(napi_env env, napi_value error);
+  // A N-API call failed while making the result: rejects with the exception it left pending, or with
+  // `fallback` as the reason when it left none.
+  void RejectWithPending(napi_env env, const char* fallback);
 
   // Context for error messages ("connect ECONNREFUSED 127.0.0.1:80").
   void SetErrorAddress(std::string address, int port) {
