@@ -33,11 +33,11 @@ class SocketBase {
 
   // Environment teardown: close the OS socket so that its operations complete promptly. No JS runs.
   virtual void CloseForTeardown() = 0;
-  // The JS wrapper was collected without close(): release the OS socket.
+  // The JS owner was collected without close(): release the OS socket.
   virtual void CloseOnCollect() = 0;
 
-  // The JS object that owns the socket (a TCP socket's handle, or the ObjectWrap of a listener or UDP
-  // socket), by the reference its finalizer was registered with (deleted when it is finalized). It is held
+  // The JS object that owns the socket (the handle of a TCP or UDP socket, or a listener's ObjectWrap),
+  // by the reference its finalizer was registered with (deleted when it is finalized). It is held
   // strongly while any operation is in flight, so a socket that is working is never collected (and closed)
   // under an awaiting caller; weakly otherwise. Reusing that reference rather than making one of our own
   // saves a reference object and a V8 global handle per socket.

@@ -113,9 +113,7 @@ napi_value TcpSocket::Close(napi_env env) {
   // Writes still queued behind the one in flight never reached the kernel: settle them now.
   for (WriteOp* op = writes_.take_after(write_in_flight_ ? writes_.front() : nullptr); op != nullptr;) {
     WriteOp* next = op->next;
-    op->Reject(env, SysError::Of(kErrSocketClosed));
-    op->ReleasePins(env);
-    delete op;
+    FinishWrite(env, op, SysError::Of(kErrSocketClosed));
     op = next;
   }
   if (pending_shutdown_ != nullptr) {
