@@ -32,8 +32,6 @@ class Addon : public Napi::Addon<Addon> {
 
   DatagramFactory& datagram_factory() { return datagram_factory_; }
 
-  Napi::FunctionReference tcp_listener_ctor;
-
  private:
   Napi::Value SetErrorFactory(const Napi::CallbackInfo& info);
   Napi::Value SetDatagramFactory(const Napi::CallbackInfo& info);

@@ -168,7 +168,7 @@ napi_value TcpSocketWrap::FromAccepted(napi_env env, TcpSocket* sock) { return M
 // ---------------------------------------------------------------------------------------------------------
 // TcpListenerWrap
 
-void TcpListenerWrap::Init(Napi::Env env, Napi::Object exports, Addon* addon) {
+void TcpListenerWrap::Init(Napi::Env env, Napi::Object exports, Addon*) {
   Napi::Function ctor = DefineClass(env, "TcpListener",
                                     {
                                         InstanceMethod("listen", &TcpListenerWrap::Listen),
@@ -177,7 +177,6 @@ void TcpListenerWrap::Init(Napi::Env env, Napi::Object exports, Addon* addon) {
                                         InstanceMethod("address", &TcpListenerWrap::Address),
                                         InstanceMethod("close", &TcpListenerWrap::Close),
                                     });
-  addon->tcp_listener_ctor = Napi::Persistent(ctor);
   exports.Set("TcpListener", ctor);
 }
 

@@ -162,12 +162,6 @@ export function sameName(a: string, b: string): boolean {
   return na === nb || na.toLowerCase() === nb.toLowerCase();
 }
 
-/** Names as dns-packet decodes them: no trailing dot, "." for the root. */
-export function canonicalName(name: string): string {
-  const n = name.endsWith('.') ? name.slice(0, -1) : name;
-  return n === '' ? '.' : n;
-}
-
 // ---- checking ---------------------------------------------------------------------------------------------
 
 function fail(what: string): never {
