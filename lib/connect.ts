@@ -11,6 +11,8 @@ import {
   checkBoolean, checkFamily, checkIp, checkNumber, checkObject, checkOpOptions, checkPort, checkString, type OpOptions,
 } from './validate';
 
+const tcp = native.tcp;
+
 export interface ConnectOptions extends OpOptions {
   host?: string;
   port: number;
@@ -108,7 +110,6 @@ async function connectChecked(c: CheckedConnect): Promise<Connection> {
 
     let lastError: unknown;
     for (const target of targets) {
-      const { tcp } = native;
       const sock = tcp.open(target.family);
       try {
         await scope.run(() => tcp.connect(sock, target.address, port, local?.address, localPort), () => tcp.cancelConnect(sock),
