@@ -20,6 +20,7 @@ const ourMessages: Record<string, string> = {
   ERR_SOCKET_CLOSED: 'the socket is closed',
   ERR_INVALID_STATE: 'a read is already pending on this socket (one read at a time)',
   ECANCELED: 'operation canceled',
+  ERR_BUFFER_DETACHED: 'the buffer was detached (transferred) while the operation was pending',
 };
 
 export function makeSystemError(code: string, syscall: string, nativeError = 0, address?: string, port?: number): SystemError {

@@ -9,7 +9,9 @@
 
 namespace iocpnet {
 
-// A caller buffer: where bytes go to or come from, and the JS value that owns the memory.
+// A caller buffer: where bytes go to or come from, and the ArrayBuffer that owns the memory. The
+// ArrayBuffer rather than the view is what an operation pins: holding it keeps the memory alive, and it is
+// also what tells whether JavaScript has since detached (transferred) the memory from under the operation.
 struct BufferRef {
   char* data = nullptr;
   size_t length = 0;

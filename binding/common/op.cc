@@ -13,6 +13,7 @@ napi_value Op::Begin(napi_env env) {
 
 void Op::PinAll(napi_env env, const BufferList& bufs) {
   for (const BufferRef& b : bufs) {
+    if (b.length == 0) continue;
     napi_ref ref = nullptr;
     if (napi_create_reference(env, b.owner, 1, &ref) != napi_ok) continue;
     if (pin_ == nullptr) {
@@ -25,6 +26,23 @@ void Op::PinAll(napi_env env, const BufferList& bufs) {
     }
     more_pins_->push_back(ref);
   }
+}
+
+static bool Detached(napi_env env, napi_ref pin) {
+  napi_value ab = nullptr;
+  bool detached = false;
+  if (napi_get_reference_value(env, pin, &ab) != napi_ok || ab == nullptr) return true;
+  // A pinned buffer is never empty (PinAll skips those), so a null data pointer means detached.
+  return napi_is_detached_arraybuffer(env, ab, &detached) != napi_ok || detached;
+}
+
+bool Op::PinsDetached(napi_env env) const {
+  if (pin_ != nullptr && Detached(env, pin_)) return true;
+  if (!more_pins_) return false;
+  for (napi_ref ref : *more_pins_) {
+    if (Detached(env, ref)) return true;
+  }
+  return false;
 }
 
 void Op::ReleasePins(napi_env env) {
@@ -111,7 +129,7 @@ static bool ReadView(napi_env env, napi_value v, BufferRef* out) {
       case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: elem = 8; break;
       default: elem = 1;
     }
-    *out = {static_cast<char*>(data), length * elem, v};
+    *out = {static_cast<char*>(data), length * elem, ab};
     return true;
   }
   if (napi_is_dataview(env, v, &is) == napi_ok && is) {
@@ -120,7 +138,7 @@ static bool ReadView(napi_env env, napi_value v, BufferRef* out) {
     napi_value ab;
     size_t offset = 0;
     if (napi_get_dataview_info(env, v, &length, &data, &ab, &offset) != napi_ok) return false;
-    *out = {static_cast<char*>(data), length, v};
+    *out = {static_cast<char*>(data), length, ab};
     return true;
   }
   return false;

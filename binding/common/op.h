@@ -33,9 +33,14 @@ class Op {
 
   // Creates the promise this operation settles.
   napi_value Begin(napi_env env);
-  // Keeps the JS buffers alive until ReleasePins().
+  // Keeps the JS buffers alive until ReleasePins(). Empty buffers are not pinned: they hold no memory.
   void PinAll(napi_env env, const BufferList& bufs);
   void ReleasePins(napi_env env);
+  // True when JavaScript detached a pinned buffer's memory since PinAll (structuredClone or postMessage
+  // with a transfer list): the pin keeps the ArrayBuffer object, but its memory now belongs to another
+  // one, which may already have been collected. Must be asked after any JS ran and before the memory is
+  // touched again; an operation whose buffer was detached fails with kErrBufferDetached.
+  bool PinsDetached(napi_env env) const;
 
   // Settling. They do nothing once the environment is being torn down (no JS may run then).
   void Resolve(napi_env env, napi_value value);

@@ -51,6 +51,16 @@ class OpQueue {
     return rest;
   }
 
+  // Unlinks the first operation `pred` holds for and every one queued behind it, and returns the first of
+  // them (linked on through next), or nullptr when none matches.
+  template <class Pred>
+  T* take_from_first(Pred pred) {
+    for (T *prev = nullptr, *it = head_; it != nullptr; prev = it, it = it->next) {
+      if (pred(it)) return take_after(prev);
+    }
+    return nullptr;
+  }
+
  private:
   T* head_ = nullptr;
   T* tail_ = nullptr;

@@ -20,6 +20,7 @@ struct SysError {
 constexpr const char* kErrSocketClosed = "ERR_SOCKET_CLOSED";     // operation on (or pending at) close()
 constexpr const char* kErrCancelled = "ECANCELED";               // cancelled by the caller (abort/timeout)
 constexpr const char* kErrInvalidState = "ERR_INVALID_STATE";     // e.g. a second concurrent read
+constexpr const char* kErrBufferDetached = "ERR_BUFFER_DETACHED";  // JS transferred a pending op's buffer
 
 // Maps a raw OS error number (errno on Linux; WSA or Win32 error on Windows) to a Node code.
 // Implemented by each backend.

@@ -211,7 +211,10 @@ void UdpSocket::ContinueRecv(napi_env env) {
   int64_t got = -1;
   bool truncated = false;
   SockAddr from;
-  SysError e = TryRecv(op, &got, &truncated, &from);
+  // JS ran since the receive was queued: if it detached the buffer, fail without receiving (the datagram
+  // stays queued for the next receive).
+  SysError e = op->chunk_max == 0 && op->PinsDetached(env) ? SysError::Of(kErrBufferDetached)
+                                                           : TryRecv(op, &got, &truncated, &from);
   if (e.ok() && got < 0) {
     if (!op->cancel_requested) return;  // woken without a datagram (a stale event): wait again
     e = SysError::Of(kErrCancelled);
@@ -294,7 +297,9 @@ napi_value UdpSocket::Send(napi_env env, BufferList&& bufs, const SockAddr* to, 
 void UdpSocket::Flush(napi_env env) {
   while (!sends_.empty() && writable_) {
     SendOp* op = sends_.front();
-    const SysError e = SendOne(op->iov.data(), op->iov.size(), &op->to);
+    // JS ran since the datagram was queued; if it detached the buffer, that memory is not to be read.
+    const SysError e = op->PinsDetached(env) ? SysError::Of(kErrBufferDetached)
+                                             : SendOne(op->iov.data(), op->iov.size(), &op->to);
     if (!e.ok() && !writable_) return;  // EAGAIN: wait for the next EPOLLOUT
     sends_.pop_front();
     if (!e.ok()) {

@@ -272,7 +272,10 @@ void UdpSocket::OnPeek(IocpOp* base, napi_env env) {
     int64_t got = -1;
     bool truncated = false;
     SockAddr from;
-    e = self->TryRecv(op, &got, &truncated, &from);
+    // JS ran while the peek waited: if it detached the buffer, fail without receiving (the datagram stays
+    // queued for the next receive).
+    e = op->chunk_max == 0 && op->PinsDetached(env) ? SysError::Of(kErrBufferDetached)
+                                                    : self->TryRecv(op, &got, &truncated, &from);
     if (!e.ok()) self->FailRecv(env, op, e);
     else if (got >= 0) self->CompleteRecv(env, op, got, truncated, from);  // data wins over a late cancel
     else if (op->cancel_requested) self->FailRecv(env, op, SysError::Of(kErrCancelled));
@@ -330,6 +333,12 @@ napi_value UdpSocket::Send(napi_env env, BufferList&& bufs, const SockAddr* to, 
 void UdpSocket::PostSend(napi_env env) {
   while (!sends_.empty()) {
     SendOp* op = sends_.front();
+    if (op->PinsDetached(env)) {
+      // JS ran since the datagram was queued and detached its buffer: that memory is not to be sent.
+      sends_.pop_front();
+      FinishSend(env, op, SysError::Of(kErrBufferDetached));
+      continue;
+    }
     op->ResetOverlapped();
     DWORD sent = 0;
     if (WSASendTo(s_, op->wsabufs.data(), static_cast<DWORD>(op->wsabufs.size()), &sent, 0, op->dest(), op->to.len,
@@ -370,6 +379,9 @@ void UdpSocket::OnSendDone(IocpOp* base, napi_env env) {
   self->sends_.pop_front();
   SysError e = MapNtStatus(op->status());
   if (self->connected_ && IsIcmpError(e)) e = Refused(e);
+  // The kernel read this memory while JS could run: if JS detached it meanwhile, what went out is unknown
+  // (and a failure the kernel reported, such as a fault on memory freed since, has that as its cause).
+  if (op->PinsDetached(env)) e = SysError::Of(kErrBufferDetached);
   // A datagram that went out despite a close or cancel is reported as sent: it was.
   self->FinishSend(env, op, e.ok() ? e : self->FailureOf(op, e));
   if (!self->closing_) self->PostSend(env);
