@@ -110,6 +110,31 @@ describe('buffers detached while an operation waits on them', () => {
     assert.equal(engineStats().opsInFlight, 0);
   });
 
+  it('buffers that cannot be detached or stay attached are not taken for detached: SharedArrayBuffer, DataView, empty views', async () => {
+    const { server, client, peer } = await connectedPair();
+    const shared = new Uint8Array(new SharedArrayBuffer(64));
+    const read = peer.read(shared);  // waits: nothing sent yet
+    await sleep(20);
+    await client.write('into shared memory');
+    assert.equal(await read, 18);
+    assert.equal(Buffer.from(shared.buffer, 0, 18).toString(), 'into shared memory');
+    const view = new DataView(new ArrayBuffer(32), 8, 16);
+    const scatter = peer.readv([new Uint8Array(0), view]);
+    await sleep(20);
+    await client.write('0123456789abcdef');
+    assert.equal(await scatter, 16);
+    // A write queued behind one the peer is not reading yet, from shared memory and an empty view.
+    const size = 32 * 1024 * 1024;
+    const first = client.write(new Uint8Array(new SharedArrayBuffer(size)).fill(1));
+    const second = client.write([new Uint8Array(new SharedArrayBuffer(1000)).fill(1), new Uint8Array(0)]);
+    const received = countUntilEnd(peer, 1);
+    await Promise.all([first, second]);
+    await client.shutdown();
+    assert.equal(await received, size + 1000);
+    await Promise.all([client.close(), peer.close(), server.close()]);
+    assert.equal(engineStats().opsInFlight, 0);
+  });
+
   for (const type of ['udp4', 'udp6'] as const) {
     it(`${type}: a pending recv fails with ERR_BUFFER_DETACHED, and the datagram is still there for the next`, async () => {
       const [a, b] = await udpPair(type);
