@@ -70,6 +70,42 @@ describe('TCP data path', () => {
     await server.close();
   });
 
+  it('a gather write of 3,000 small buffers (more than one system call takes) completes and arrives in order', async () => {
+    // Linux takes at most 1,024 buffers per sendmsg (and Wine per WSASend): the write goes out in several
+    // calls. Taking a whole first part must not read as a full socket buffer, or the write would wait for
+    // room it already has.
+    const { server, client, peer } = await connectedPair();
+    const parts = Array.from({ length: 3000 }, (_, i) => Buffer.from([i & 0xff, i >> 8]));
+    const expected = Buffer.concat(parts);
+    const writing = client.write(parts);
+    const got = await readExactly(peer, expected.length);
+    await writing;
+    assert.ok(got.equals(expected), 'the bytes differ from what was written');
+    // The same for a write queued behind a pending one (from the queue rather than at once).
+    const big = randomBytes(32 * 1024 * 1024);
+    const first = client.write(big);
+    const second = client.write(parts);
+    const rest = await readExactly(peer, big.length + expected.length);
+    await Promise.all([first, second]);
+    assert.ok(rest.equals(Buffer.concat([big, expected])), 'the queued writes differ from what was written');
+    await Promise.all([client.close(), peer.close()]);
+    await server.close();
+  });
+
+  it('a scatter read into 3,000 buffers fills at most the first 1,024 and leaves the rest of the data for the next read', async () => {
+    const { server, client, peer } = await connectedPair();
+    const data = randomBytes(3000);
+    await client.write(data);
+    await new Promise((r) => setTimeout(r, 50));  // all 3,000 bytes are in the receive queue
+    const views = Array.from({ length: 3000 }, () => Buffer.alloc(1));
+    const n = await peer.readv(views);
+    assert.equal(n, 1024, 'one read fills the buffers one system call takes');
+    const rest = await readExactly(peer, data.length - n);
+    assert.ok(Buffer.concat([...views.slice(0, n), rest]).equals(data), 'bytes lost or reordered');
+    await Promise.all([client.close(), peer.close()]);
+    await server.close();
+  });
+
   it('an empty write queued behind a pending one resolves in order and the stream goes on', async () => {
     const { server, client, peer } = await connectedPair();
     const big = randomBytes(8 * 1024 * 1024);  // more than the socket buffers take at once: it waits

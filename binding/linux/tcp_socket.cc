@@ -299,13 +299,18 @@ void TcpSocket::CancelRead() {
 // ---------------------------------------------------------------------------------------------------------
 // Writes
 
-SysError TcpSocket::SendNow(const BufferList& bufs, size_t total, size_t* sent) {
+SysError TcpSocket::SendNow(const BufferList& bufs, size_t* sent) {
   *sent = 0;
   SmallVector<iovec, 8> vec;
   AppendIovecs(bufs, &vec);
-  iovec* iov = vec.data();
-  const size_t count = std::min(vec.size(), kMaxIov);
-  for (;;) {
+  // The kernel takes at most kMaxIov buffers per call, so a longer list goes out in several. Only a call
+  // that takes less than it was offered says the socket buffer is full; taking a whole first part of the
+  // list does not, and waiting for EPOLLOUT then would wait for an edge that never comes.
+  for (size_t first = 0; first < vec.size();) {
+    iovec* iov = vec.data() + first;
+    const size_t count = std::min(vec.size() - first, kMaxIov);
+    size_t offered = 0;
+    for (size_t i = 0; i < count; i++) offered += iov[i].iov_len;
     ssize_t n;
     if (count == 1) {
       n = ::send(fd_, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
@@ -315,19 +320,21 @@ SysError TcpSocket::SendNow(const BufferList& bufs, size_t total, size_t* sent) 
       msg.msg_iovlen = count;
       n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);  // EPIPE, not SIGPIPE, when the peer is gone
     }
-    if (n >= 0) {
-      *sent = static_cast<size_t>(n);
-      // A short send means the buffer is full: the rest waits for EPOLLOUT rather than a failing retry.
-      if (*sent < total) writable_ = false;
-      return SysError::Ok();
-    }
-    if (errno == EINTR) continue;
-    if (WouldBlock(errno)) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (!WouldBlock(errno)) return LastError();
       writable_ = false;
       return SysError::Ok();
     }
-    return LastError();
+    *sent += static_cast<size_t>(n);
+    if (static_cast<size_t>(n) < offered) {
+      // A short send means the buffer is full: the rest waits for EPOLLOUT rather than a failing retry.
+      writable_ = false;
+      return SysError::Ok();
+    }
+    first += count;
   }
+  return SysError::Ok();
 }
 
 napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
@@ -344,7 +351,7 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
     // operation object nor a promise: JS receives undefined and returns its shared resolved promise.
     if (total == 0) return nullptr;
     if (writable_) {
-      early = SendNow(bufs, total, &sent);
+      early = SendNow(bufs, &sent);
       if (early.ok() && sent == total) return nullptr;
     }
   }

@@ -66,7 +66,7 @@ class TcpSocket : public EpollHandle {
   void ContinueRead(napi_env env);
 
   // The whole list at once, nothing queued ahead: *sent is what the kernel took (0 on EAGAIN).
-  SysError SendNow(const BufferList& bufs, size_t total, size_t* sent);
+  SysError SendNow(const BufferList& bufs, size_t* sent);
   void Flush(napi_env env);        // the queue, gathered, until empty or EAGAIN
   void FinishWrite(napi_env env, WriteOp* op, const SysError& err);
   void FailQueuedWrites(napi_env env, const SysError& err);

@@ -213,7 +213,8 @@ void TcpSocket::OnConnected(IocpOp* base, napi_env env) {
 SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
   DWORD bytes = 0;
   DWORD flags = 0;
-  if (WSARecv(s_, op->wsabufs.data(), static_cast<DWORD>(op->wsabufs.size()), &bytes, &flags, nullptr, nullptr) == 0) {
+  const DWORD count = static_cast<DWORD>(std::min(op->wsabufs.size(), kMaxWsaBufs));
+  if (WSARecv(s_, op->wsabufs.data(), count, &bytes, &flags, nullptr, nullptr) == 0) {
     *got = bytes;
     return SysError::Ok();
   }
@@ -318,7 +319,8 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
     uint64_t total = 0;
     for (const WSABUF& w : wb) total += w.len;
     if (total == 0) return nullptr;
-    if (WSASend(s_, wb.data(), static_cast<DWORD>(wb.size()), &sent, 0, nullptr, nullptr) != 0) {
+    // At most kMaxWsaBufs now; what is left of a longer list goes on through PostWrite.
+    if (WSASend(s_, wb.data(), static_cast<DWORD>(std::min(wb.size(), kMaxWsaBufs)), &sent, 0, nullptr, nullptr) != 0) {
       const int e = WSAGetLastError();
       if (e != WSAEWOULDBLOCK) early = MapOsError(e);
       sent = 0;
@@ -354,7 +356,7 @@ void TcpSocket::PostWrite(napi_env env) {
   WriteOp* op = writes_.front();
   op->ResetOverlapped();
   DWORD sent = 0;
-  const DWORD n = static_cast<DWORD>(op->data.pending_count());
+  const DWORD n = static_cast<DWORD>(std::min(op->data.pending_count(), kMaxWsaBufs));  // the rest: next post
   if (WSASend(s_, op->data.pending(), n, &sent, 0, op, nullptr) == 0 ||
       WSAGetLastError() == WSA_IO_PENDING) {
     write_in_flight_ = true;

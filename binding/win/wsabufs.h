@@ -12,6 +12,10 @@
 namespace iocpnet {
 
 constexpr size_t kMaxWsaBuf = 0x7ffff000;
+// Buffers handed to one WSASend or WSARecv. Winsock documents no limit, but Wine refuses more than 1024
+// (EMSGSIZE, Linux's IOV_MAX underneath), so a longer stream write goes out in several sends and a scatter
+// read fills at most the first 1024 buffers, as on Linux.
+constexpr size_t kMaxWsaBufs = 1024;
 
 template <>
 struct BufTraits<WSABUF> {
