@@ -60,7 +60,8 @@ function familyMismatch(local: Target, host: string, targets: Target[]): Error {
 export function connect(options: ConnectOptions): Promise<Connection> {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
   const o = checkObject('options', options) as unknown as ConnectOptions;
-  let host = checkString('options.host', o.host) ?? 'localhost';
+  // An empty host means no host, as in net.connect(): localhost.
+  let host = checkString('options.host', o.host) || 'localhost';
   const port = checkPort('options.port', o.port, false);
   const local = checkIp('options.localAddress', o.localAddress);
   const localPort = o.localPort === undefined ? undefined : checkPort('options.localPort', o.localPort, true);

@@ -153,7 +153,8 @@ async function resolveBindAddress(host: string | undefined): Promise<string[]> {
 /** Binds and listens; resolves with the server once it accepts connections. Bad arguments throw synchronously. */
 export function listen(options?: ListenOptions): Promise<Server> {
   const o = checkObject('options', options) as ListenOptions;
-  const host = checkString('options.host', o.host);
+  // An empty host means no host, as in net's server.listen(): every address.
+  const host = checkString('options.host', o.host) || undefined;
   const port = o.port === undefined ? 0 : checkPort('options.port', o.port, true);
   const backlog = o.backlog === undefined ? -1 : checkNumber('options.backlog', o.backlog, 1, 2 ** 31 - 1, true);
   const ipv6Only = checkBoolean('options.ipv6Only', o.ipv6Only) ?? false;

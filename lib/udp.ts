@@ -423,7 +423,8 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
 
   /** A destination: loopback by default; an IPv6 literal cannot go out of a udp4 socket. */
   #host(name: string, value: unknown): string {
-    const host = checkString(name, value) ?? (this.#family === 6 ? '::1' : '127.0.0.1');
+    // An empty address means none, as in dgram: loopback.
+    const host = checkString(name, value) || (this.#family === 6 ? '::1' : '127.0.0.1');
     if (this.#family === 4 && net.isIPv6(host)) throw invalidArgValue(name, host, 'must be an IPv4 address or a host name for a udp4 socket');
     // The addon takes numeric zone ids only: "fe80::1%eth0" becomes "fe80::1%2" (resolv.conf may say either).
     if (/%[^0-9]/.test(host) && net.isIPv6(host)) return ipv6Interface(name, host);
@@ -456,7 +457,8 @@ export function createUdpSocket(options: UdpSocketOptions): Promise<UdpSocket> {
     throw err;
   }
   const family: 4 | 6 = o.type === 'udp6' ? 6 : 4;
-  const host = checkString('options.address', o.address) ?? (family === 6 ? '::' : '0.0.0.0');
+  // An empty address means none, as in dgram's bind(): every address.
+  const host = checkString('options.address', o.address) || (family === 6 ? '::' : '0.0.0.0');
   if (family === 4 && net.isIPv6(host)) throw invalidArgValue('options.address', host, 'must be an IPv4 address for a udp4 socket');
   const port = o.port === undefined ? 0 : checkPort('options.port', o.port, true);
   const reuseAddress = checkBoolean('options.reuseAddress', o.reuseAddress) ?? false;

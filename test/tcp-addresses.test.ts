@@ -57,6 +57,16 @@ describe('TCP addresses and families', () => {
     await Promise.all([client.close(), peer.close(), server.close()]);
   });
 
+  it('an empty host means no host, as in net: listen on every address, connect to localhost', async () => {
+    const server = await listen({ host: '', port: 0 });
+    assert.ok(['::', '0.0.0.0'].includes(server.address().address), `listening on ${server.address().address}`);
+    const accepted = server.accept();
+    const client = await connect({ host: '', port: server.address().port });
+    const peer = await accepted;
+    assert.ok(net.isIP(client.remoteAddress) !== 0 && ['127.0.0.1', '::1'].includes(client.remoteAddress));
+    await Promise.all([client.close(), peer.close(), server.close()]);
+  });
+
   it('binds to the wildcard first: after connect, localAddress is the real one and localPort is not 0', async () => {
     const server = await listen({ host: '127.0.0.1', port: 0 });
     const accepted = server.accept();

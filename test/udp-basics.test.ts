@@ -124,6 +124,17 @@ describe('UDP round trips', () => {
     await closeAll(a, b);
   });
 
+  it('an empty address means the default, as in dgram: bind to the wildcard, send and connect to loopback', async () => {
+    const a = await createUdpSocket({ type: 'udp4', address: '' });
+    assert.equal(a.address().address, '0.0.0.0');
+    const b = await createUdpSocket({ type: 'udp4', address: '127.0.0.1' });
+    await b.send('empty address', a.address().port, '');
+    assert.equal((await a.recvMessage({ timeout: 20000 })).data.toString(), 'empty address');
+    await b.connect(a.address().port, '');
+    assert.equal(b.remoteAddress().address, '127.0.0.1');
+    await closeAll(a, b);
+  });
+
   it('disconnect() dissolves the association; send then needs a port again', async () => {
     const [a, b] = await udpPair();
     await b.connect(a.address().port, '127.0.0.1');
