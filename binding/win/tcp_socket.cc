@@ -72,6 +72,9 @@ struct TcpSocket::WriteOp : IocpOp {
   TcpSocket* sock;
   GatherList<WSABUF> data;
   WriteOp* next = nullptr;  // the socket's queue
+  // The last WSASend returned success at once: the kernel had taken the bytes before JS could run again,
+  // so a detach after that cannot have changed what was sent.
+  bool taken_at_post = false;
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -357,8 +360,9 @@ void TcpSocket::PostWrite(napi_env env) {
   op->ResetOverlapped();
   DWORD sent = 0;
   const DWORD n = static_cast<DWORD>(std::min(op->data.pending_count(), kMaxWsaBufs));  // the rest: next post
-  if (WSASend(s_, op->data.pending(), n, &sent, 0, op, nullptr) == 0 ||
-      WSAGetLastError() == WSA_IO_PENDING) {
+  const int rc = WSASend(s_, op->data.pending(), n, &sent, 0, op, nullptr);
+  op->taken_at_post = rc == 0;
+  if (rc == 0 || WSAGetLastError() == WSA_IO_PENDING) {
     write_in_flight_ = true;
     OpHandedToOs(env);
     return;
@@ -399,7 +403,7 @@ void TcpSocket::OnWriteDone(IocpOp* base, napi_env env) {
   SysError e = MapNtStatus(op->status());
   // The kernel read this memory while JS could run: if JS detached it meanwhile, what went out is unknown
   // (and a failure the kernel reported, such as a fault on memory freed since, has that as its cause).
-  if (op->PinsDetached(env)) e = SysError::Of(kErrBufferDetached);
+  if (!op->taken_at_post && op->PinsDetached(env)) e = SysError::Of(kErrBufferDetached);
   if (e.ok() && !self->closing_) op->data.Advance(op->bytes());
   if (!e.ok() || self->closing_) {
     self->writes_.pop_front();

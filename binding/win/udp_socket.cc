@@ -58,6 +58,9 @@ struct UdpSocket::SendOp : IocpOp {
   UdpSocket* sock;
   SmallVector<WSABUF, 1> wsabufs;
   SockAddr to;  // empty on a connected socket
+  // WSASendTo returned success at once: the datagram was taken before JS could run again, so a detach
+  // after that cannot have changed it.
+  bool taken_at_post = false;
   SendOp* next = nullptr;  // the socket's queue
 };
 
@@ -341,9 +344,10 @@ void UdpSocket::PostSend(napi_env env) {
     }
     op->ResetOverlapped();
     DWORD sent = 0;
-    if (WSASendTo(s_, op->wsabufs.data(), static_cast<DWORD>(op->wsabufs.size()), &sent, 0, op->dest(), op->to.len,
-                  op, nullptr) == 0 ||
-        WSAGetLastError() == WSA_IO_PENDING) {
+    const int rc = WSASendTo(s_, op->wsabufs.data(), static_cast<DWORD>(op->wsabufs.size()), &sent, 0, op->dest(),
+                             op->to.len, op, nullptr);
+    op->taken_at_post = rc == 0;
+    if (rc == 0 || WSAGetLastError() == WSA_IO_PENDING) {
       send_in_flight_ = true;
       OpHandedToOs(env);
       return;
@@ -381,7 +385,7 @@ void UdpSocket::OnSendDone(IocpOp* base, napi_env env) {
   if (self->connected_ && IsIcmpError(e)) e = Refused(e);
   // The kernel read this memory while JS could run: if JS detached it meanwhile, what went out is unknown
   // (and a failure the kernel reported, such as a fault on memory freed since, has that as its cause).
-  if (op->PinsDetached(env)) e = SysError::Of(kErrBufferDetached);
+  if (!op->taken_at_post && op->PinsDetached(env)) e = SysError::Of(kErrBufferDetached);
   // A datagram that went out despite a close or cancel is reported as sent: it was.
   self->FinishSend(env, op, e.ok() ? e : self->FailureOf(op, e));
   if (!self->closing_) self->PostSend(env);
