@@ -39,7 +39,8 @@ class Op {
   // True when JavaScript detached a pinned buffer's memory since PinAll (structuredClone or postMessage
   // with a transfer list): the pin keeps the ArrayBuffer object, but its memory now belongs to another
   // one, which may already have been collected. Must be asked after any JS ran and before the memory is
-  // touched again; an operation whose buffer was detached fails with kErrBufferDetached.
+  // touched again; an operation whose buffer was detached fails with kErrBufferDetached. False for an
+  // operation that pinned nothing (a chunk read, into the engine's own buffer).
   bool PinsDetached(napi_env env) const;
 
   // Settling. They do nothing once the environment is being torn down (no JS may run then).

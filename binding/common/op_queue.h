@@ -66,4 +66,15 @@ class OpQueue {
   T* tail_ = nullptr;
 };
 
+// Calls fn on each operation of a chain that take_after or take_from_first returned, in order. fn may
+// settle and delete the operation: its successor is read first.
+template <class T, class Fn>
+void ForEachTaken(T* op, Fn fn) {
+  while (op != nullptr) {
+    T* next = op->next;
+    fn(op);
+    op = next;
+  }
+}
+
 }  // namespace iocpnet

@@ -279,7 +279,7 @@ void TcpSocket::ContinueRead(napi_env env) {
   int64_t got = -1;
   // JS ran since the read was queued: if it detached the buffer, the memory may be gone. Fail the read
   // without receiving, so the data stays queued for the next one.
-  const SysError e = op->chunk_max == 0 && op->PinsDetached(env) ? SysError::Of(kErrBufferDetached) : TryRecv(op, &got);
+  const SysError e = op->PinsDetached(env) ? SysError::Of(kErrBufferDetached) : TryRecv(op, &got);
   if (e.ok() && got < 0 && !op->cancel_requested) return;  // woken without data (stale event): wait again
   read_ = nullptr;
   if (!e.ok()) op->Reject(env, e);
@@ -373,12 +373,8 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
 void TcpSocket::Flush(napi_env env) {
   // JS ran since these writes were queued. One whose buffer it detached fails before that memory is read,
   // and so do the writes behind it: they would follow a hole in the stream.
-  WriteOp* detached = writes_.take_from_first([env](WriteOp* w) { return w->PinsDetached(env); });
-  while (detached != nullptr) {
-    WriteOp* next = detached->next;
-    FinishWrite(env, detached, SysError::Of(kErrBufferDetached));
-    detached = next;
-  }
+  ForEachTaken(writes_.take_from_first([env](WriteOp* w) { return w->PinsDetached(env); }),
+               [&](WriteOp* w) { FinishWrite(env, w, SysError::Of(kErrBufferDetached)); });
   std::vector<iovec>& gather = epoll()->gather_scratch();
   while (!writes_.empty() && writable_) {
     // Gather the queue (in order, up to the kernel's vector limit) into one sendmsg.

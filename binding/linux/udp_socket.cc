@@ -213,8 +213,7 @@ void UdpSocket::ContinueRecv(napi_env env) {
   SockAddr from;
   // JS ran since the receive was queued: if it detached the buffer, fail without receiving (the datagram
   // stays queued for the next receive).
-  SysError e = op->chunk_max == 0 && op->PinsDetached(env) ? SysError::Of(kErrBufferDetached)
-                                                           : TryRecv(op, &got, &truncated, &from);
+  SysError e = op->PinsDetached(env) ? SysError::Of(kErrBufferDetached) : TryRecv(op, &got, &truncated, &from);
   if (e.ok() && got < 0) {
     if (!op->cancel_requested) return;  // woken without a datagram (a stale event): wait again
     e = SysError::Of(kErrCancelled);

@@ -284,7 +284,7 @@ void TcpSocket::OnZeroRead(IocpOp* base, napi_env env) {
   int64_t got = -1;
   // JS ran while the zero-byte receive waited: if it detached the buffer, the memory may be gone. Fail the
   // read without receiving, so the data stays queued for the next one.
-  e = op->chunk_max == 0 && op->PinsDetached(env) ? SysError::Of(kErrBufferDetached) : self->TryRecv(op, &got);
+  e = op->PinsDetached(env) ? SysError::Of(kErrBufferDetached) : self->TryRecv(op, &got);
   if (e.ok() && got < 0 && !op->cancel_requested) {
     self->PostZeroRead(env, op);  // woken without data (rare): wait again
     self->Release();
@@ -348,8 +348,8 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
 void TcpSocket::PostWrite(napi_env env) {
   // JS ran since these writes were queued. One whose buffer it detached fails before that memory is handed
   // to the kernel, and so do the writes behind it: they would follow a hole in the stream.
-  FailWritesFrom(env, writes_.take_from_first([env](WriteOp* w) { return w->PinsDetached(env); }),
-                 SysError::Of(kErrBufferDetached));
+  ForEachTaken(writes_.take_from_first([env](WriteOp* w) { return w->PinsDetached(env); }),
+               [&](WriteOp* w) { FinishWrite(env, w, SysError::Of(kErrBufferDetached)); });
   // Empty writes that waited behind others finish in their turn, without a WSASend of no buffers.
   while (!writes_.empty() && writes_.front()->data.remaining() == 0) FinishWrite(env, writes_.pop_front(), SysError::Ok());
   if (writes_.empty()) {
@@ -377,16 +377,8 @@ void TcpSocket::FinishWrite(napi_env env, WriteOp* op, const SysError& err) {
   delete op;
 }
 
-void TcpSocket::FailWritesFrom(napi_env env, WriteOp* op, const SysError& err) {
-  while (op != nullptr) {
-    WriteOp* next = op->next;
-    FinishWrite(env, op, err);
-    op = next;
-  }
-}
-
 void TcpSocket::FailQueuedWrites(napi_env env, const SysError& err) {
-  FailWritesFrom(env, writes_.take_after(nullptr), err);
+  while (!writes_.empty()) FinishWrite(env, writes_.pop_front(), err);
   if (pending_shutdown_ != nullptr) {
     pending_shutdown_->Reject(env, err);
     delete pending_shutdown_;

@@ -70,8 +70,6 @@ class TcpSocket : public SocketBase {
   // Writes
   void PostWrite(napi_env env);
   void FailQueuedWrites(napi_env env, const SysError& err);
-  // Settles `op` and the writes linked behind it (already unlinked from the queue) with `err`.
-  void FailWritesFrom(napi_env env, WriteOp* op, const SysError& err);
   void FinishWrite(napi_env env, WriteOp* op, const SysError& err);
   void MaybeShutdownAfterWrites(napi_env env);
   static void OnWriteDone(IocpOp* base, napi_env env);

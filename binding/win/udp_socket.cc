@@ -93,11 +93,7 @@ void UdpSocket::CloseOsSocket() {
 void UdpSocket::CloseForTeardown() {
   CloseOsSocket();
   // Queued sends never reached the kernel; their references belong to the environment being torn down.
-  for (SendOp* op = sends_.take_after(send_in_flight_ ? sends_.front() : nullptr); op != nullptr;) {
-    SendOp* next = op->next;
-    delete op;
-    op = next;
-  }
+  ForEachTaken(sends_.take_after(send_in_flight_ ? sends_.front() : nullptr), [](SendOp* op) { delete op; });
 }
 
 napi_value UdpSocket::Close(napi_env env) {
@@ -277,8 +273,7 @@ void UdpSocket::OnPeek(IocpOp* base, napi_env env) {
     SockAddr from;
     // JS ran while the peek waited: if it detached the buffer, fail without receiving (the datagram stays
     // queued for the next receive).
-    e = op->chunk_max == 0 && op->PinsDetached(env) ? SysError::Of(kErrBufferDetached)
-                                                    : self->TryRecv(op, &got, &truncated, &from);
+    e = op->PinsDetached(env) ? SysError::Of(kErrBufferDetached) : self->TryRecv(op, &got, &truncated, &from);
     if (!e.ok()) self->FailRecv(env, op, e);
     else if (got >= 0) self->CompleteRecv(env, op, got, truncated, from);  // data wins over a late cancel
     else if (op->cancel_requested) self->FailRecv(env, op, SysError::Of(kErrCancelled));
@@ -368,11 +363,8 @@ void UdpSocket::FinishSend(napi_env env, SendOp* op, const SysError& err) {
 }
 
 void UdpSocket::RejectQueuedSends(napi_env env, const SysError& err) {
-  for (SendOp* op = sends_.take_after(send_in_flight_ ? sends_.front() : nullptr); op != nullptr;) {
-    SendOp* next = op->next;
-    FinishSend(env, op, err);
-    op = next;
-  }
+  ForEachTaken(sends_.take_after(send_in_flight_ ? sends_.front() : nullptr),
+               [&](SendOp* op) { FinishSend(env, op, err); });
 }
 
 void UdpSocket::OnSendDone(IocpOp* base, napi_env env) {
