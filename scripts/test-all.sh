@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every suite: the mocha suite under Wine against the Windows build, and natively against the Linux
-# build when it exists. Prints each suite's output, then one closing line "N passed, N failed".
+# Runs every suite: the mocha suite under Wine against the Windows build, natively against the Linux build
+# when it exists (and again under AddressSanitizer), and the installed-package test on both. Prints each
+# suite's output, then one closing line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
@@ -43,8 +44,27 @@ if [ -f build/linux-x64/Release/iocp_net.node ]; then
   cat "$out"
   count "$out" $rc
 fi
-rm -f "$out"
 
-echo "skipped (platform-only tests, listed as pending above): $pending"
+# The package as users get it: npm pack, npm install of the tarball into an empty project, then the
+# installed-package test there, natively and under Wine (scripts/test-package.sh).
+pkg=$(mktemp -d)
+echo "== npm pack + npm install of the tarball"
+if bash scripts/test-package.sh install "$pkg" >"$out" 2>&1; then
+  cat "$out"
+  for where in native wine; do
+    echo "== installed package ($where)"
+    bash scripts/test-package.sh "$where" "$pkg" >"$out" 2>&1
+    rc=$?
+    cat "$out"
+    count "$out" $rc
+  done
+else
+  cat "$out"
+  echo "test-all: packing or installing the package failed"
+  failed=$((failed + 1)) status=1
+fi
+rm -rf "$pkg" "$out"
+
+echo "skipped (listed as pending above, each title says why): $pending"
 echo "$passed passed, $failed failed"
 exit $status
