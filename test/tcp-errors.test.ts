@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { connect, listen } from '../lib';
+import { connect, listen, type Connection } from '../lib';
 import { native } from '../lib/native';
 import { assertSystemError, connectedPair, platformIt, readExactly, sleep } from './helpers';
+import { isWine } from './udp-helpers';
 
 /** A port nothing listens on: bound by a server that is then closed. */
 async function deadPort(): Promise<number> {
@@ -35,6 +36,70 @@ describe('TCP errors', () => {
     });
     await conn.close();
     await new Promise((r) => peer.close(r));
+  });
+
+  // The peer is Node's net: it sends 1,000 bytes, then resets the connection. Linux reports a reset to one
+  // system call only and then reads end of stream, so a reset met by a write used to end the reads as if
+  // the peer had finished: a stream cut short that looked complete.
+  async function withDataThenReset(body: (conn: Connection) => Promise<void>): Promise<void> {
+    const peer = net.createServer((s) => {
+      s.write(Buffer.alloc(1000, 'a'));
+      setTimeout(() => s.resetAndDestroy(), 50);
+    });
+    await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
+    const conn = await connect({ host: '127.0.0.1', port: (peer.address() as net.AddressInfo).port });
+    try {
+      await sleep(300);  // the data and the reset have arrived
+      await body(conn);
+    } finally {
+      await conn.close();
+      await new Promise((r) => peer.close(r));
+    }
+  }
+
+  /** Reads until an error: what arrived before the reset may come first, end of stream never. */
+  async function readUntilReset(conn: Connection): Promise<number> {
+    const buf = Buffer.alloc(4096);
+    for (let got = 0; ;) {
+      let n: number;
+      try {
+        n = await conn.read(buf);
+      } catch (err) {
+        assertSystemError(err, 'ECONNRESET', 'read');
+        return got;
+      }
+      assert.notEqual(n, 0, `end of stream after ${got} bytes of a connection that was reset`);
+      got += n;
+    }
+  }
+
+  it('after a write meets the peer\'s reset, reads give what arrived and then ECONNRESET, never end of stream', async () => {
+    await withDataThenReset(async (conn) => {
+      await assert.rejects(conn.write('y'), (err) => {
+        assertSystemError(err, 'ECONNRESET', 'write');
+        return true;
+      });
+      assert.ok((await readUntilReset(conn)) <= 1000);  // Windows may drop unread data on a reset; Linux keeps it
+      await assert.rejects(conn.read(Buffer.alloc(16)), { code: 'ECONNRESET' });  // and stays reset
+      await assert.rejects(conn.write('z'), { code: 'ECONNRESET' });  // not Linux's EPIPE
+      // Linux refuses shutdown() on a reset connection with ENOTCONN; Wine's shutdown() succeeds there.
+      if (process.platform === 'linux') await assert.rejects(conn.shutdown(), { code: 'ECONNRESET' });
+    });
+  });
+
+  it('after a read meets the peer\'s reset, later reads and writes report ECONNRESET too (Wine: writes only)', async () => {
+    await withDataThenReset(async (conn) => {
+      if (isWine()) {
+        // Wine's server takes the reset from the socket when it arrives, and its receives then read end of
+        // stream; its sends still report the reset. (Windows fails every later receive with WSAECONNRESET.)
+        assert.equal(await conn.read(Buffer.alloc(4096)), 1000);
+        assert.equal(await conn.read(Buffer.alloc(16)), 0);
+      } else {
+        assert.ok((await readUntilReset(conn)) <= 1000);
+        await assert.rejects(conn.read(Buffer.alloc(16)), { code: 'ECONNRESET' });  // not end of stream
+      }
+      await assert.rejects(conn.write('z'), { code: 'ECONNRESET' });
+    });
   });
 
   it('rejects a second listener on the same port with EADDRINUSE', async () => {

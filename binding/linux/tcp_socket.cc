@@ -226,6 +226,14 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
     // One buffer (the common case) goes through recv(): readv takes the VFS path and copies the vector in
     // first, which perf put at twice recv()'s kernel time per 64-byte read.
     const ssize_t r = n == 1 ? ::recv(fd_, iov[0].iov_base, iov[0].iov_len, 0) : ::readv(fd_, iov, n);
+    if (r == 0) {
+      // End of stream, unless a write met the reset that cut it (and with it the one error Linux reports).
+      const SysError broken = fault_.AtEnd();
+      if (!broken.ok()) {
+        *got = -1;
+        return ReadError(broken);
+      }
+    }
     if (r >= 0) {
       *got = r;
       // A short read emptied the receive queue (as libuv's UV_HANDLE_READ_PARTIAL): data that arrives
@@ -240,7 +248,7 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
       readable_ = false;
       return SysError::Ok();
     }
-    return ReadError(LastError());
+    return ReadError(fault_.Note(LastError()));
   }
 }
 
@@ -322,7 +330,7 @@ SysError TcpSocket::SendNow(const BufferList& bufs, size_t* sent) {
     }
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (!WouldBlock(errno)) return LastError();
+      if (!WouldBlock(errno)) return fault_.Note(LastError());
       writable_ = false;
       return SysError::Ok();
     }
@@ -395,7 +403,7 @@ void TcpSocket::Flush(napi_env env) {
           writable_ = false;
           return;
         }
-        FailQueuedWrites(env, LastError());  // the stream is broken: later writes cannot succeed
+        FailQueuedWrites(env, fault_.Note(LastError()));  // the stream is broken: later writes cannot succeed
         return;
       }
     }
@@ -468,7 +476,7 @@ void TcpSocket::MaybeShutdownAfterWrites(napi_env env) {
   Op* op = pending_shutdown_;
   pending_shutdown_ = nullptr;
   shut_down_ = true;
-  if (::shutdown(fd_, SHUT_WR) != 0) op->Reject(env, LastError());
+  if (::shutdown(fd_, SHUT_WR) != 0) op->Reject(env, fault_.Note(LastError()));
   else op->ResolveUndefined(env);
   delete op;
 }

@@ -9,6 +9,7 @@
 
 #include "../common/op_queue.h"
 #include "../common/sockaddr.h"
+#include "../common/stream_fault.h"
 #include "epoll_engine.h"
 
 namespace iocpnet {
@@ -88,6 +89,7 @@ class TcpSocket : public EpollHandle {
   Op* pending_shutdown_ = nullptr;
   SockAddr local_;
   SockAddr remote_;  // known peer (connect target or accept4 result): no getpeername needed
+  StreamFault fault_;  // the error that broke the connection, for the direction that did not see it
 };
 
 }  // namespace iocpnet

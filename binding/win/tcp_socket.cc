@@ -218,13 +218,15 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
   DWORD flags = 0;
   const DWORD count = static_cast<DWORD>(std::min(op->wsabufs.size(), kMaxWsaBufs));
   if (WSARecv(s_, op->wsabufs.data(), count, &bytes, &flags, nullptr, nullptr) == 0) {
-    *got = bytes;
-    return SysError::Ok();
+    // End of stream, unless a write met the reset that cut it (Wine, like Linux, reports it only once).
+    const SysError broken = bytes == 0 ? fault_.AtEnd() : SysError::Ok();
+    *got = broken.ok() ? bytes : -1;
+    return ReadError(broken);
   }
   const int e = WSAGetLastError();
   *got = -1;
   if (e == WSAEWOULDBLOCK) return SysError::Ok();
-  return ReadError(MapOsError(e));
+  return ReadError(fault_.Note(MapOsError(e)));
 }
 
 napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
@@ -260,7 +262,7 @@ void TcpSocket::PostZeroRead(napi_env env, ReadOp* op) {
     OpHandedToOs(env);
     return;
   }
-  const SysError e = ReadError(LastSocketError());
+  const SysError e = ReadError(fault_.Note(LastSocketError()));
   read_ = nullptr;
   op->Reject(env, e);
   op->ReleasePins(env);
@@ -272,7 +274,7 @@ void TcpSocket::OnZeroRead(IocpOp* base, napi_env env) {
   TcpSocket* self = op->sock;
   self->Retain();  // OpReturned below may drop the last reference; keep self valid until then
   self->OpReturned(env);
-  SysError e = ReadError(MapNtStatus(op->status()));
+  SysError e = ReadError(self->fault_.Note(MapNtStatus(op->status())));
   if (!e.ok() || self->closing_) {
     self->read_ = nullptr;
     op->Reject(env, self->FailureOf(op, e));
@@ -325,7 +327,7 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
     // At most kMaxWsaBufs now; what is left of a longer list goes on through PostWrite.
     if (WSASend(s_, wb.data(), static_cast<DWORD>(std::min(wb.size(), kMaxWsaBufs)), &sent, 0, nullptr, nullptr) != 0) {
       const int e = WSAGetLastError();
-      if (e != WSAEWOULDBLOCK) early = MapOsError(e);
+      if (e != WSAEWOULDBLOCK) early = fault_.Note(MapOsError(e));
       sent = 0;
     }
     if (early.ok() && sent == total) return nullptr;
@@ -367,7 +369,7 @@ void TcpSocket::PostWrite(napi_env env) {
     OpHandedToOs(env);
     return;
   }
-  FailQueuedWrites(env, LastSocketError());
+  FailQueuedWrites(env, fault_.Note(LastSocketError()));
 }
 
 void TcpSocket::FinishWrite(napi_env env, WriteOp* op, const SysError& err) {
@@ -392,7 +394,7 @@ void TcpSocket::OnWriteDone(IocpOp* base, napi_env env) {
   self->Retain();
   self->write_in_flight_ = false;
   self->OpReturned(env);
-  SysError e = MapNtStatus(op->status());
+  SysError e = self->fault_.Note(MapNtStatus(op->status()));
   // The kernel read this memory while JS could run: if JS detached it meanwhile, what went out is unknown
   // (and a failure the kernel reported, such as a fault on memory freed since, has that as its cause).
   if (!op->taken_at_post && op->PinsDetached(env)) e = SysError::Of(kErrBufferDetached);
@@ -456,7 +458,7 @@ void TcpSocket::MaybeShutdownAfterWrites(napi_env env) {
   Op* op = pending_shutdown_;
   pending_shutdown_ = nullptr;
   shut_down_ = true;
-  if (::shutdown(s_, SD_SEND) != 0) op->Reject(env, LastSocketError());
+  if (::shutdown(s_, SD_SEND) != 0) op->Reject(env, fault_.Note(LastSocketError()));
   else op->ResolveUndefined(env);
   delete op;
 }

@@ -8,6 +8,7 @@
 #include "../common/op_queue.h"
 #include "../common/socket_base.h"
 #include "../common/sockaddr.h"
+#include "../common/stream_fault.h"
 #include "iocp_op.h"
 
 namespace iocpnet {
@@ -86,6 +87,7 @@ class TcpSocket : public SocketBase {
   bool shut_down_ = false;
   SockAddr known_local_;
   SockAddr known_remote_;
+  StreamFault fault_;  // the error that broke the connection, for the direction that did not see it
 };
 
 }  // namespace iocpnet
