@@ -9,6 +9,7 @@
 // of those answers.
 #pragma once
 
+#include <cstdint>
 #include <cstring>
 
 #include "sys_error.h"
@@ -22,32 +23,29 @@ class StreamFault {
   // Linux. Keeps `e` when it is the first that breaks the connection.
   SysError Note(const SysError& e) {
     if (e.ok()) return e;
-    if (code_ != nullptr) return Is(e, "EPIPE") || Is(e, "ENOTCONN") ? AtEnd() : e;
-    if (Breaks(e)) {
-      code_ = e.code;
-      native_ = e.native;
+    if (index_ != 0) return Is(e, "EPIPE") || Is(e, "ENOTCONN") ? AtEnd() : e;
+    for (uint8_t i = 0; i < kCount; i++) {
+      if (Is(e, kBreaking[i])) index_ = static_cast<uint8_t>(i + 1);
     }
     return e;
   }
 
   // What a read that found end of stream reports: success (a real end) or the error that broke the stream.
-  SysError AtEnd() const { return SysError::Of(code_, native_); }
+  // Only its code: the OS's own number stays with the operation that met it first.
+  SysError AtEnd() const { return index_ == 0 ? SysError::Ok() : SysError::Of(kBreaking[index_ - 1]); }
 
  private:
   static bool Is(const SysError& e, const char* code) { return std::strcmp(e.code, code) == 0; }
 
   // EPIPE is not among them: after our own shutdown() it is the caller's mistake, and after a FIN it is an
   // orderly end the peer chose (Linux reports a reset that follows a FIN as EPIPE, too).
-  static bool Breaks(const SysError& e) {
-    for (const char* code : {"ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH",
-                             "ENETDOWN", "EHOSTDOWN"}) {
-      if (Is(e, code)) return true;
-    }
-    return false;
-  }
+  static constexpr uint8_t kCount = 7;
+  static constexpr const char* kBreaking[kCount] = {"ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EHOSTUNREACH",
+                                                    "ENETUNREACH", "ENETDOWN", "EHOSTDOWN"};
 
-  const char* code_ = nullptr;  // nullptr while the connection is whole
-  int64_t native_ = 0;
+  // One byte, 1 + the index of the error in kBreaking (0 while the connection is whole), so that it fits
+  // in the padding beside a socket's flags: every idle connection carries it.
+  uint8_t index_ = 0;
 };
 
 }  // namespace iocpnet

@@ -82,6 +82,7 @@ class TcpSocket : public EpollHandle {
   bool writable_ = true;
   bool shut_down_ = false;
   bool connected_ = false;
+  StreamFault fault_;  // the error that broke the connection, for the direction that did not meet it
   Op* connect_ = nullptr;
   ReadOp* read_ = nullptr;
   // In order, linked through the operations (no container that allocates); each counted in flight.
@@ -89,7 +90,6 @@ class TcpSocket : public EpollHandle {
   Op* pending_shutdown_ = nullptr;
   SockAddr local_;
   SockAddr remote_;  // known peer (connect target or accept4 result): no getpeername needed
-  StreamFault fault_;  // the error that broke the connection, for the direction that did not see it
 };
 
 }  // namespace iocpnet

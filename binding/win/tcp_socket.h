@@ -85,9 +85,9 @@ class TcpSocket : public SocketBase {
   bool write_in_flight_ = false;
   Op* pending_shutdown_ = nullptr;
   bool shut_down_ = false;
+  StreamFault fault_;  // the error that broke the connection, for the direction that did not meet it
   SockAddr known_local_;
   SockAddr known_remote_;
-  StreamFault fault_;  // the error that broke the connection, for the direction that did not see it
 };
 
 }  // namespace iocpnet
