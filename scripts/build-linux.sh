@@ -6,9 +6,9 @@
 # The C++ runtime is linked dynamically: node itself links libstdc++.so.6 and libgcc_s.so.1, so they are
 # in the process already, and AddressSanitizer needs the shared runtime to intercept operator new/delete.
 # (A static libstdc++/libgcc from GCC 12 would raise the glibc floor instead: its random.o and unwinder
-# reference arc4random and _dl_find_object, glibc 2.36 and 2.35.) The floor is set by the build host:
-# this one needs glibc >= 2.14 and a GCC 11+ libstdc++ (GLIBCXX_3.4.29, checked with objdump -T); prebuilds meant for older
-# distributions must be built on one.
+# reference arc4random and _dl_find_object, glibc 2.36 and 2.35.) With the shared runtime the floor follows
+# from the symbols the code and the compiler ask for: at present glibc 2.14 and GLIBCXX_3.4.21 (GCC 5).
+# scripts/prebuild.sh checks it (objdump -T) against the oldest systems Node 20 supports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 arch=$(node -p process.arch)

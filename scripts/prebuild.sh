@@ -32,6 +32,14 @@ for lib in $(readelf -d "$lin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
     *) fail "$lin needs $lib, which a user's machine may not have" ;;
   esac
 done
+# The newest symbol versions it asks of glibc and libstdc++ must not exceed what the oldest systems Node
+# 20 runs on provide (glibc 2.28 and GCC 8's libstdc++, GLIBCXX_3.4.25, as on RHEL 8), or require() fails
+# there with "version `GLIBCXX_3.4.xx' not found".
+newest() { objdump -T "$lin" | grep -oE "$1_[0-9.]+" | sort -uV | tail -1; }
+glibc=$(newest GLIBC) glibcxx=$(newest GLIBCXX)
+[ "$(printf '%s\n' "$glibc" GLIBC_2.28 | sort -V | tail -1)" = GLIBC_2.28 ] || fail "$lin needs $glibc (> GLIBC_2.28)"
+[ "$(printf '%s\n' "$glibcxx" GLIBCXX_3.4.25 | sort -V | tail -1)" = GLIBCXX_3.4.25 ] || fail "$lin needs $glibcxx (> GLIBCXX_3.4.25)"
+echo "prebuild: $lin needs at most $glibc and $glibcxx"
 # A sanitizer build would need libasan at load time; build-linux.sh turns it off, but say so if it slipped in.
 if readelf -s --wide "$lin" | grep -q __asan_init; then fail "$lin is an AddressSanitizer build"; fi
 
