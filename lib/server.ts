@@ -28,6 +28,9 @@ export interface ListenOptions {
   acceptDepth?: number;
 }
 
+/** Accept errors that say the process is short of descriptors or memory for now, not that the listener broke. */
+const TEMPORARY = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
+
 interface Waiter { resolve(c: Connection): void; reject(e: unknown): void }
 
 export class Server implements AsyncIterable<Connection>, AsyncDisposable {
@@ -48,6 +51,8 @@ export class Server implements AsyncIterable<Connection>, AsyncDisposable {
   /** @internal called by the native listener on the JS thread */
   onAccept = (err: Error | null, sock: NativeTcpSocket | null): void => {
     if (err !== null) {
+      // The native listener paused itself: the next accept() resumes it, which tries again at once.
+      this.#paused = true;
       const w = this.#waiters.shift();
       if (w !== undefined) w.reject(err);
       else this.#error = err;
@@ -119,14 +124,27 @@ export class Server implements AsyncIterable<Connection>, AsyncDisposable {
     }
   }
 
+  /** Accepted connections until close(). Running out of descriptors or memory (EMFILE, ENFILE, ENOBUFS,
+   *  ENOMEM) does not end the loop: it waits 5 ms, doubling up to 1 s while the shortage lasts, and tries
+   *  again (as Go's http.Server does); the clients wait in the kernel's backlog meanwhile. The first error
+   *  of such a spell is reported with process.emitWarning(). Any other error ends the loop. */
   async *[Symbol.asyncIterator](): AsyncIterator<Connection> {
+    let delay = 0;
     while (this.#closed === undefined) {
+      let conn: Connection;
       try {
-        yield await this.accept();
+        conn = await this.accept();
       } catch (err) {
-        if (this.#closed !== undefined && (err as { code?: string }).code === 'ERR_SOCKET_CLOSED') return;
-        throw err;
+        const code = (err as { code?: string }).code;
+        if (this.#closed !== undefined && code === 'ERR_SOCKET_CLOSED') return;
+        if (code === undefined || !TEMPORARY.has(code)) throw err;
+        if (delay === 0) process.emitWarning(`accept failed with ${code}; retrying while it lasts`, { code: 'IOCP_NET_ACCEPT_RETRY', detail: String(err) });
+        delay = Math.min(delay === 0 ? 5 : delay * 2, 1000);
+        await new Promise((r) => setTimeout(r, delay).unref());
+        continue;
       }
+      delay = 0;
+      yield conn;
     }
   }
 

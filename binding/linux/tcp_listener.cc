@@ -86,9 +86,9 @@ void TcpListener::AcceptSome(napi_env env) {
         return;
       }
       if (e == EINTR || ClientGone(e)) continue;
-      // Out of descriptors or memory: tell the caller and stop for now. The clients stay in the backlog;
-      // the next connection, or a resume, tries again.
-      on_accept_.DeliverError(env, engine_, MapOsError(e));
+      // Out of descriptors or memory: tell the caller and pause. The clients stay in the backlog, and the
+      // next accept() resumes, which tries again at once: no new connection needs to arrive first.
+      Fail(env, MapOsError(e));
       return;
     }
     peer.len = len;
@@ -101,7 +101,7 @@ void TcpListener::AcceptSome(napi_env env) {
     SysError err;
     TcpSocket* sock = TcpSocket::Adopt(engine_, c, af_, local, peer, &err);
     if (sock == nullptr) {
-      on_accept_.DeliverError(env, engine_, err);
+      Fail(env, err);
       return;
     }
     napi_value conn = TcpSocketWrap::FromAccepted(env, sock);
@@ -113,6 +113,11 @@ void TcpListener::AcceptSome(napi_env env) {
     }
     on_accept_.Deliver(env, engine_, conn);
   }
+}
+
+void TcpListener::Fail(napi_env env, const SysError& err) {
+  paused_ = true;  // the JS layer pauses too when it hears of the error
+  on_accept_.DeliverError(env, engine_, err);
 }
 
 napi_value TcpListener::Close(napi_env env) {

@@ -36,6 +36,7 @@ class TcpListener : public EpollHandle {
 
   void ReturnSlots(napi_env env);
   void AcceptSome(napi_env env);
+  void Fail(napi_env env, const SysError& err);  // delivers an accept error and pauses
 
   int af_ = AF_INET;
   int depth_ = 32;

@@ -69,7 +69,9 @@ void TcpListener::PostAccepts(napi_env env) {
   while (!paused_ && !closing_ && s_ != INVALID_SOCKET && posted_ < depth_) {
     SysError e = PostOne(env);
     if (!e.ok()) {
-      // Out of sockets or memory: tell the caller; accept() resumes posting later.
+      // Out of sockets or memory: tell the caller and pause (the JS layer pauses too when it hears of the
+      // error). The posts still out go on; the next accept() resumes, which posts again.
+      paused_ = true;
       on_accept_.DeliverError(env, engine_, e);
       return;
     }
