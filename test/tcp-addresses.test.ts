@@ -54,7 +54,25 @@ describe('TCP addresses and families', () => {
     const peer = await accepted;
     assert.equal(peer.remoteAddress, '::ffff:127.0.0.1');
     assert.equal(peer.remotePort, client.localPort);
+    // The accepted connection's own end is the address the client dialled, not the listener's wildcard.
+    assert.equal(peer.localAddress, '::ffff:127.0.0.1');
+    assert.equal(peer.localPort, server.address().port);
     await Promise.all([client.close(), peer.close(), server.close()]);
+  });
+
+  it('a listener on 0.0.0.0 gives each accepted connection the address it was reached at', async () => {
+    const server = await listen({ host: '0.0.0.0', port: 0 });
+    const { port } = server.address();
+    for (const host of ['127.0.0.1', '127.0.0.2']) {
+      const accepted = server.accept();
+      const client = await connect({ host, port });
+      const peer = await accepted;
+      assert.equal(peer.localAddress, host);
+      assert.equal(peer.localPort, port);
+      assert.equal(client.remoteAddress, host);
+      await Promise.all([client.close(), peer.close()]);
+    }
+    await server.close();
   });
 
   it('an empty host means no host, as in net: listen on every address, connect to localhost', async () => {
