@@ -23,7 +23,7 @@ install() {
   npm install --no-audit --no-fund --loglevel=error "$dir/$tgz"
   # The consumer's types come from the repository's @types/node rather than a second download.
   mkdir -p node_modules/@types && ln -sfn "$repo/node_modules/@types/node" node_modules/@types/node
-  cp "$repo"/test/package/{installed.test.js,consumer.ts,consumer-esm.mts,tsconfig.consumer.json} .
+  cp "$repo"/test/package/{installed.test.js,consumer.ts,consumer-esm.mts,tsconfig.consumer.json} "$repo/README.md" .
   echo "test-package: installed into $dir/app"
 }
 

@@ -74,8 +74,28 @@ describe(`installed package (npm pack + npm install, ${tuple})`, function () {
   // Type checking does not depend on the platform, and tsc under Wine would only be slow: the script gives
   // the native run the path of the repository's tsc and the Wine run none.
   const tsc = process.env.IOCP_NET_TSC;
-  (tsc ? it : it.skip)(`type-checks a strict TypeScript consumer against the shipped .d.ts${tsc ? '' : ' (native run only: the types are the same on every platform)'}`, function () {
-    const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.consumer.json'], { encoding: 'utf8' });
+  const nativeOnly = tsc ? '' : ' (native run only: the types are the same on every platform)';
+  const typeCheck = (project) => {
+    const r = spawnSync(process.execPath, [tsc, '-p', project], { encoding: 'utf8' });
     assert.equal(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
+  };
+
+  (tsc ? it : it.skip)(`type-checks a strict TypeScript consumer against the shipped .d.ts${nativeOnly}`, function () {
+    typeCheck('tsconfig.consumer.json');
+  });
+
+  // The README's examples are what users copy first: each \`\`\`ts block, as an ES module of its own.
+  (tsc ? it : it.skip)(`type-checks every TypeScript example in the README${nativeOnly}`, function () {
+    const blocks = [...fs.readFileSync('README.md', 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    assert.ok(blocks.length >= 3, `only ${blocks.length} examples found`);
+    const files = blocks.map((code, i) => {
+      fs.writeFileSync(`readme-example-${i}.mts`, `${code}\nexport {};\n`);
+      return `readme-example-${i}.mts`;
+    });
+    const consumer = JSON.parse(fs.readFileSync('tsconfig.consumer.json', 'utf8'));
+    // await using needs the Disposable lib, as in any project that uses it.
+    consumer.compilerOptions.lib = [...consumer.compilerOptions.lib, 'ESNext.Disposable'];
+    fs.writeFileSync('tsconfig.readme.json', JSON.stringify({ ...consumer, files }));
+    typeCheck('tsconfig.readme.json');
   });
 });
