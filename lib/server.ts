@@ -41,6 +41,7 @@ export class Server implements AsyncIterable<Connection>, AsyncDisposable {
   #paused = false;
   #closed: Promise<void> | undefined;
   #error: unknown;
+  #wakeRetry: (() => void) | undefined;  // ends iteration's wait before a retry at once when close() comes
 
   /** @internal use listen() */
   constructor(handle: NativeTcpListener, depth: number) {
@@ -140,7 +141,11 @@ export class Server implements AsyncIterable<Connection>, AsyncDisposable {
         if (code === undefined || !TEMPORARY.has(code)) throw err;
         if (delay === 0) process.emitWarning(`accept failed with ${code}; retrying while it lasts`, { code: 'IOCP_NET_ACCEPT_RETRY', detail: String(err) });
         delay = Math.min(delay === 0 ? 5 : delay * 2, 1000);
-        await new Promise((r) => setTimeout(r, delay).unref());
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay).unref();
+          this.#wakeRetry = () => { clearTimeout(timer); resolve(); };
+        });
+        this.#wakeRetry = undefined;
         continue;
       }
       delay = 0;
@@ -152,6 +157,7 @@ export class Server implements AsyncIterable<Connection>, AsyncDisposable {
    *  handed out are closed; resolves once every posted accept has completed. Idempotent. */
   close(): Promise<void> {
     if (this.#closed !== undefined) return this.#closed;
+    this.#wakeRetry?.();
     const closing = [this.#h.close(), ...this.#ready.splice(0).map((c) => c.close())];
     for (const w of this.#waiters.splice(0)) w.reject(makeSystemError('ERR_SOCKET_CLOSED', 'accept'));
     this.#closed = Promise.all(closing).then(() => undefined);
