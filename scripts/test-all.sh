@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every suite: the mocha suite under Wine against the Windows build, natively against the Linux build
-# when it exists (and again under AddressSanitizer), and the installed-package test on both. Prints each
+# when it exists (and again under AddressSanitizer and UBSan), and the installed-package test on both. Prints each
 # suite's output, then one closing line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."

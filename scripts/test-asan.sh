@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole native suite, whose lifetime-heavy tests (close with operations pending, abort and
-# timeout, worker_thread teardown, thousands of connections) are the point, against a Linux addon built with AddressSanitizer, so that a buffer freed
-# while the kernel may still use it, or an operation used after it settled, stops the run.
+# timeout, worker_thread teardown, thousands of connections) are the point, against a Linux addon built with
+# AddressSanitizer and UndefinedBehaviorSanitizer, so that a buffer freed while the kernel may still use it,
+# an operation used after it settled, or undefined behaviour (overflow, bad shift, out-of-bounds index,
+# null argument, ...) stops the run.
 #
 # The addon is built into its own folder (build/linux-<arch>-asan) and selected with IOCP_NET_ADDON, so
 # the plain build stays as it is. node itself is not instrumented, so the runtime is preloaded; leak
@@ -27,5 +29,6 @@ fi
 export IOCP_NET_ADDON="$PWD/$out/Release/iocp_net.node"
 export LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
 export ASAN_OPTIONS="detect_leaks=0:quarantine_size_mb=16:abort_on_error=1"
-echo "== mocha natively under AddressSanitizer ($IOCP_NET_ADDON)"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+echo "== mocha natively under AddressSanitizer and UBSan ($IOCP_NET_ADDON)"
 npx mocha
