@@ -106,6 +106,21 @@ describe('TCP data path', () => {
     await server.close();
   });
 
+  it('empty buffers in a scatter read or gather write take no part: 1,100 of them before a real one', async () => {
+    const { server, client, peer } = await connectedPair();
+    const empties = Array.from({ length: 1100 }, () => Buffer.alloc(0));
+    await client.write([...empties, Buffer.from('gathered'), ...empties]);
+    await new Promise((r) => setTimeout(r, 50));  // in the receive queue: the read completes at once
+    const into = Buffer.alloc(8);
+    assert.equal(await peer.readv([...empties, into]), 8, 'a read into only empty buffers would look like end of stream');
+    assert.equal(into.toString(), 'gathered');
+    const pending = peer.readv([...empties, into]);  // and the same while it waits
+    await client.write('x');
+    assert.equal(await pending, 1);
+    await Promise.all([client.close(), peer.close()]);
+    await server.close();
+  });
+
   it('an empty write queued behind a pending one resolves in order and the stream goes on', async () => {
     const { server, client, peer } = await connectedPair();
     const big = randomBytes(8 * 1024 * 1024);  // more than the socket buffers take at once: it waits

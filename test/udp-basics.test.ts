@@ -72,6 +72,25 @@ describe('UDP round trips', () => {
     await closeAll(a, b);
   });
 
+  it('a receive into many buffers: empty ones take no part, and one fills at most the first 1,024', async () => {
+    const [a, b] = await udpPair();
+    const to = a.address().port;
+    const empties = Array.from({ length: 1100 }, () => Buffer.alloc(0));
+    await b.send([...empties, Buffer.from('hello'), ...empties], to, '127.0.0.1');
+    const into = Buffer.alloc(16);
+    const r = await a.recv([...empties, into], { timeout: 20000 });
+    assert.deepEqual({ bytes: r.bytes, truncated: r.truncated }, { bytes: 5, truncated: false });
+    assert.equal(into.toString('utf8', 0, 5), 'hello');
+    // 1,100 one-byte buffers for a 1,050-byte datagram: what one system call takes, the rest cut off.
+    const data = Buffer.alloc(1050, 'x');
+    await b.send(data, to, '127.0.0.1');
+    const ones = Array.from({ length: 1100 }, () => Buffer.alloc(1));
+    const cut = await a.recv(ones, { timeout: 20000 });
+    assert.deepEqual({ bytes: cut.bytes, truncated: cut.truncated }, { bytes: 1024, truncated: true });
+    assert.equal(Buffer.concat(ones.slice(0, 1024)).toString(), 'x'.repeat(1024));
+    await closeAll(a, b);
+  });
+
   it('an empty datagram is received as bytes: 0', async () => {
     const [a, b] = await udpPair();
     const pending = a.recv(Buffer.alloc(8), { timeout: 20000 });

@@ -38,8 +38,11 @@ struct UdpSocket::RecvOp : IocpOp {
     } else {
       AppendDatagramBufs(bufs, &wsabufs);
     }
-    for (const WSABUF& w : wsabufs) capacity += w.len;
+    // One receive fills at most the first kMaxWsaBufs buffers (Wine refuses more; Linux's recvmsg takes
+    // IOV_MAX): the rest of a datagram is cut off and reported as truncated, the same on both backends.
+    for (size_t i = 0; i < count(); i++) capacity += wsabufs[i].len;
   }
+  DWORD count() const { return static_cast<DWORD>(std::min(wsabufs.size(), kMaxWsaBufs)); }
   const char* chunk() const { return chunk_max > 0 ? wsabufs[0].buf : nullptr; }
   UdpSocket* sock;
   BufferList bufs;
@@ -156,7 +159,7 @@ SysError UdpSocket::TryRecv(RecvOp* op, int64_t* got, bool* truncated, SockAddr*
     DWORD flags = 0;
     *from = SockAddr();
     INT from_len = sizeof from->storage;
-    const int rc = WSARecvFrom(s_, op->wsabufs.data(), static_cast<DWORD>(op->wsabufs.size()), &bytes, &flags,
+    const int rc = WSARecvFrom(s_, op->wsabufs.data(), op->count(), &bytes, &flags,
                                from->get(), &from_len, nullptr, nullptr);
     const int err = rc == 0 ? 0 : WSAGetLastError();
     if (err == 0 || err == WSAEMSGSIZE) {

@@ -27,22 +27,26 @@ struct BufTraits<WSABUF> {
 };
 
 // Every byte of every buffer, in pieces of at most kMaxWsaBuf (into a SmallVector or GatherList of WSABUF).
+// Empty buffers are left out, as on Linux: they carry nothing, and counted against the kMaxWsaBufs a call
+// takes they could leave a receive with no room at all, which completes with 0 bytes like end of stream.
 template <class Out>
 void AppendStreamBufs(const BufferList& bufs, Out* out) {
   for (const BufferRef& b : bufs) {
-    size_t off = 0;
-    do {
+    for (size_t off = 0; off < b.length;) {
       const size_t n = std::min(b.length - off, kMaxWsaBuf);
       out->push_back(WSABUF{static_cast<ULONG>(n), b.data + off});
       off += n;
-    } while (off < b.length);
+    }
   }
 }
 
-// One WSABUF per buffer, and one even for no buffer at all: an empty datagram is still a datagram.
+// One WSABUF per non-empty buffer (empty ones carry nothing and would count against kMaxWsaBufs, as on
+// Linux), and one even for no bytes at all: an empty datagram is still a datagram.
 template <class Out>
 void AppendDatagramBufs(const BufferList& bufs, Out* out) {
-  for (const BufferRef& b : bufs) out->push_back(WSABUF{static_cast<ULONG>(std::min(b.length, kMaxWsaBuf)), b.data});
+  for (const BufferRef& b : bufs) {
+    if (b.length > 0) out->push_back(WSABUF{static_cast<ULONG>(std::min(b.length, kMaxWsaBuf)), b.data});
+  }
   if (out->empty()) out->push_back(WSABUF{0, nullptr});
 }
 
