@@ -123,6 +123,17 @@ describe('dns lookup', function () {
     assert.throws(() => lk('x', { family: 5 }), { code: 'ERR_INVALID_ARG_VALUE' });
     assert.throws(() => lk('x', { order: 'random' as 'verbatim' }), { code: 'ERR_INVALID_ARG_VALUE' });
     assert.throws(() => lk('x', {}, 'not a function' as unknown as () => void), { code: 'ERR_INVALID_ARG_TYPE' });
+    // hints as dns.lookup checks them: a number made only of ADDRCONFIG, V4MAPPED and ALL.
+    assert.throws(() => lk('x', { hints: '1' as unknown as number }), { code: 'ERR_INVALID_ARG_TYPE' });
+    for (const hints of [-1, 1, 1 << 20]) {
+      assert.throws(() => lk('x', { hints }), { code: 'ERR_INVALID_ARG_VALUE', message: `The argument 'hints' is invalid. Received ${hints >>> 0}` });
+    }
+  });
+
+  it('accepts the hints dns.lookup accepts', async () => {
+    for (const hints of [0, dns.ADDRCONFIG, dns.V4MAPPED | dns.ALL, dns.ADDRCONFIG | dns.V4MAPPED | dns.ALL]) {
+      assert.deepEqual(await lk('127.0.0.1', { hints }), { address: '127.0.0.1', family: 4 });
+    }
   });
 
   it('is the lookup option of net.connect (with and without autoSelectFamily)', async () => {

@@ -31,7 +31,7 @@ export interface LookupOptions {
   order?: LookupOrder;
   /** Legacy form of `order`: true is 'verbatim', false 'ipv4first'. */
   verbatim?: boolean;
-  /** getaddrinfo flags; accepted and ignored. */
+  /** getaddrinfo flags (dns.ADDRCONFIG, dns.V4MAPPED, dns.ALL): checked as dns.lookup checks them, then ignored. */
   hints?: number;
   signal?: AbortSignal;
 }
@@ -88,6 +88,12 @@ function checkOptions(options: unknown): Checked {
       throw invalidArgValue('options.order', o.order, "must be one of: 'verbatim', 'ipv4first', 'ipv6first'");
     }
     order = o.order;
+  }
+  if (o.hints !== undefined) {
+    // Checked as dns.lookup checks them, though unused: only these three getaddrinfo flags are valid.
+    if (typeof o.hints !== 'number') throw invalidArgType('options.hints', 'of type number', o.hints);
+    const hints = o.hints >>> 0;
+    if ((hints & ~(dns.ADDRCONFIG | dns.ALL | dns.V4MAPPED)) !== 0) throw invalidArgValue('hints', hints, 'is invalid');
   }
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', o.signal);
   return { family, all: o.all === true, order, signal: o.signal };
