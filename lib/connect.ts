@@ -5,7 +5,7 @@ import type * as dns from 'node:dns';
 import * as net from 'node:net';
 import { CancelScope } from './cancel';
 import { Connection } from './connection';
-import { invalidArgType, makeSystemError } from './errors';
+import { invalidArgType, makeSystemError, missingArgs } from './errors';
 import { native } from './native';
 import {
   checkBoolean, checkFamily, checkIp, checkNumber, checkObject, checkOpOptions, checkPort, checkString, type OpOptions,
@@ -62,6 +62,7 @@ export function connect(options: ConnectOptions): Promise<Connection> {
   const o = checkObject('options', options) as unknown as ConnectOptions;
   // An empty host means no host, as in net.connect(): localhost.
   let host = checkString('options.host', o.host) || 'localhost';
+  if (o.port === undefined) throw missingArgs('options.port');
   const port = checkPort('options.port', o.port, false);
   const local = checkIp('options.localAddress', o.localAddress);
   const localPort = o.localPort === undefined ? undefined : checkPort('options.localPort', o.localPort, true);

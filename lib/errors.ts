@@ -78,3 +78,13 @@ export function invalidArgValue(name: string, actual: unknown, reason: string): 
 export function incompatibleOptions(a: string, b: string): TypeError {
   return coded(new TypeError(`Option "${a}" cannot be used in combination with option "${b}"`), 'ERR_INCOMPATIBLE_OPTION_PAIR');
 }
+
+/** Node's ERR_INVALID_IP_ADDRESS: a string where an IP address must be (setServers, localAddress). */
+export function invalidIpAddress(value: string): CodedError<TypeError> {
+  return coded(new TypeError(`Invalid IP address: ${value}`), 'ERR_INVALID_IP_ADDRESS');
+}
+
+/** Node's ERR_MISSING_ARGS, for an argument that has no default. */
+export function missingArgs(name: string): CodedError<TypeError> {
+  return coded(new TypeError(`The "${name}" argument must be specified`), 'ERR_MISSING_ARGS');
+}

@@ -1,6 +1,6 @@
 // Argument checks shared by the public functions. They throw synchronously, as Node's do.
 import * as net from 'node:net';
-import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { invalidArgType, invalidArgValue, invalidIpAddress, outOfRange } from './errors';
 
 export interface OpOptions {
   /** Cancels the operation; it then rejects with an AbortError whose cause is signal.reason. */
@@ -31,16 +31,21 @@ export function checkNumber(name: string, value: unknown, min: number, max: numb
   return value;
 }
 
+/** A port as Node's validatePort takes it: a number, or a string that is one (" 80 ", "0x50"; not ""), an
+ *  integer from 0 (when allowed) or 1 to 65535; anything else of those types is ERR_SOCKET_BAD_PORT. */
 export function checkPort(name: string, value: unknown, allowZero: boolean): number {
-  if (typeof value === 'string' && /^[0-9]+$/.test(value)) value = Number(value);
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1) || value > 65535) {
-    const err = new RangeError(`${name} should be ${allowZero ? '>= 0' : '> 0'} and < 65536. Received ${String(value)}.`);
+  if (typeof value !== 'number' && typeof value !== 'string') throw invalidArgType(name, 'one of type number or string', value);
+  const port = typeof value === 'string' && value.trim() === '' ? NaN : Number(value);
+  if (port !== port >>> 0 || port > 65535 || (port === 0 && !allowZero)) {
+    const err = new RangeError(`${name} should be ${allowZero ? '>= 0' : '> 0'} and < 65536. Received ${describePort(value)}.`);
     (err as RangeError & { code: string }).code = 'ERR_SOCKET_BAD_PORT';
     throw err;
   }
-  return value;
+  return port;
 }
+
+const describePort = (value: number | string): string =>
+  typeof value === 'string' ? `type string ('${value}')` : `type number (${String(value)})`;
 
 export function checkBoolean(name: string, value: unknown): boolean | undefined {
   if (value === undefined) return undefined;
@@ -58,7 +63,7 @@ export function checkIp(name: string, value: unknown): { address: string; family
   const s = checkString(name, value);
   if (s === undefined) return undefined;
   const family = net.isIP(s);
-  if (family === 0) throw invalidArgValue(name, value, 'must be an IPv4 or IPv6 address');
+  if (family === 0) throw invalidIpAddress(s);
   return { address: s, family: family as 4 | 6 };
 }
 

@@ -73,11 +73,4 @@ export function invalidAddress(syscall: string, hostname: string): DnsError {
   return dnsError('EINVAL', syscall, hostname, undefined, EINVAL);
 }
 
-type Coded<E extends Error> = E & { code: string };
-
-/** Node's ERR_INVALID_IP_ADDRESS (setServers with something that is not an address). */
-export function invalidIpAddress(value: string): Coded<TypeError> {
-  const err = new TypeError(`Invalid IP address: ${value}`) as Coded<TypeError>;
-  err.code = 'ERR_INVALID_IP_ADDRESS';
-  return err;
-}
+export { invalidIpAddress } from '../errors';
