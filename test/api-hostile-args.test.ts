@@ -1,12 +1,13 @@
 // Hostile arguments to every public method of connections, servers and UDP sockets, picked by a seeded
 // generator so that a failure repeats: each call must throw a Node-coded TypeError/RangeError (or the
 // caller's own exception, from a getter that throws), or settle a promise whose rejection carries a code.
-// Nothing may crash the process, and once everything is closed nothing may stay in flight. (DNS methods are
-// left out: hostile names would go to the machine's resolvers; their validation has its own tests.)
+// Nothing may crash the process, and once everything is closed nothing may stay in flight. The DNS methods
+// get the same treatment with a resolver whose only server is a closed local port, and a lookup without
+// the hosts file, so that no hostile name reaches the machine's own resolvers.
 // A fuzz run of this kind found the 1,025-buffer write that stalled on Linux and failed under Wine.
 import * as assert from 'node:assert/strict';
 import * as util from 'node:util';
-import { connect, createUdpSocket, engineStats, listen, Resolver } from '../lib';
+import { connect, createLookup, createUdpSocket, engineStats, listen, Resolver } from '../lib';
 
 /** mulberry32: a small seeded generator, so that the same calls are made on every run. */
 function seeded(seed: number): () => number {
@@ -112,6 +113,48 @@ describe('hostile arguments to the public API (seeded)', () => {
     }
     await server.close();
     assert.ok(calls >= 1000);
+    assert.equal(engineStats().opsInFlight, 0);
+  });
+
+  it('the same for the resolver and lookup: coded errors, every query settles, nothing stays in flight', async function () {
+    this.timeout(120_000);
+    const random = seeded(20261122);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
+    const arg = (): never => pick(hostileValues()) as never;
+    const deadServer = async (): Promise<string> => {
+      const s = await createUdpSocket({ type: 'udp4', address: '127.0.0.1' });
+      const port = s.address().port;
+      await s.close();
+      return `127.0.0.1:${port}`;
+    };
+    const resolver = new Resolver({ servers: [await deadServer()], timeout: 100, tries: 1, cache: false });
+    const lookup = createLookup({ resolver, hostsFile: false, search: [] });
+    const methods: Array<[string, () => unknown]> = [
+      ['resolve', () => resolver.resolve(arg(), arg())], ['resolve4', () => resolver.resolve4(arg(), arg())],
+      ['resolve6', () => resolver.resolve6(arg(), arg())], ['resolveAny', () => resolver.resolveAny(arg())],
+      ['resolveMx', () => resolver.resolveMx(arg())], ['resolveTxt', () => resolver.resolveTxt(arg())],
+      ['resolveSrv', () => resolver.resolveSrv(arg())], ['resolveCaa', () => resolver.resolveCaa(arg())],
+      ['reverse', () => resolver.reverse(arg())], ['getServers', () => resolver.getServers()],
+      ['lookup', () => lookup(arg(), arg())],
+    ];
+    const settling: Array<Promise<void>> = [];
+    let calls = 0;
+    for (let i = 0; i < 600; i++) {
+      const [name, call] = pick(methods);
+      calls++;
+      let result: unknown;
+      try {
+        result = call();
+      } catch (err) {
+        checkThrown(err, name);
+        continue;
+      }
+      if (result instanceof Promise) settling.push(result.then(() => undefined, (err: unknown) => checkRejected(err, name)));
+      if (i % 100 === 99) await Promise.all(settling.splice(0));  // each query ends by its 100 ms timeout at the latest
+    }
+    await Promise.all(settling);
+    resolver.cancel();
+    assert.equal(calls, 600);
     assert.equal(engineStats().opsInFlight, 0);
   });
 });
