@@ -24,7 +24,8 @@ native.setErrorFactory(makeSystemError);
 /** Which completion engine this process uses: "iocp" on Windows. */
 export const backend: string = native.backend;
 
-/** Engine counters for diagnostics and leak tests: live native sockets, operations the OS still holds,
+/** Engine counters for diagnostics and leak tests: native sockets not yet freed (closed ones count until
+ *  their JS object is collected), operations the OS still holds (0 once everything is closed),
  *  and (Windows) the process handle count. */
 export function engineStats(): { sockets: number; opsInFlight: number; osHandles: number } {
   return native.stats();
