@@ -56,6 +56,17 @@ function checkRejected(err: unknown, call: string): void {
   assert.equal(typeof e.code, 'string', `${call} rejected without a code: ${util.inspect(err)}`);
 }
 
+/** Makes one call: a throw must be a coded error (checked here); a promise the call returns is handed back. */
+function attempt(name: string, call: () => unknown): Promise<unknown> | undefined {
+  try {
+    const result = call();
+    return result instanceof Promise ? result : undefined;
+  } catch (err) {
+    checkThrown(err, name);
+    return undefined;
+  }
+}
+
 describe('hostile arguments to the public API (seeded)', () => {
   it('every call throws a coded error or settles; nothing crashes, nothing stays in flight', async function () {
     this.timeout(120_000);
@@ -90,14 +101,8 @@ describe('hostile arguments to the public API (seeded)', () => {
       for (let i = 0; i < 40; i++) {
         const [name, call] = pick(methods);
         calls++;
-        let result: unknown;
-        try {
-          result = call();
-        } catch (err) {
-          checkThrown(err, name);
-          continue;
-        }
-        if (result instanceof Promise) {
+        const result = attempt(name, call);
+        if (result !== undefined) {
           settling.push(result.then((value: unknown) => {
             // Whatever a call opened (a listener, a connection, a socket) is closed with the rest.
             const closable = value as { close?: () => Promise<void> } | undefined;
@@ -142,14 +147,8 @@ describe('hostile arguments to the public API (seeded)', () => {
     for (let i = 0; i < 600; i++) {
       const [name, call] = pick(methods);
       calls++;
-      let result: unknown;
-      try {
-        result = call();
-      } catch (err) {
-        checkThrown(err, name);
-        continue;
-      }
-      if (result instanceof Promise) settling.push(result.then(() => undefined, (err: unknown) => checkRejected(err, name)));
+      const result = attempt(name, call);
+      if (result !== undefined) settling.push(result.then(() => undefined, (err: unknown) => checkRejected(err, name)));
       if (i % 100 === 99) await Promise.all(settling.splice(0));  // each query ends by its 100 ms timeout at the latest
     }
     await Promise.all(settling);
