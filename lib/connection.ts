@@ -102,11 +102,18 @@ export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
     return tcp.readChunk(this.#h, max);
   }
 
-  /** Iterates over the incoming data as Buffers until the peer ends the stream. Leaving the loop early
-   *  leaves the connection open; close it (or use `await using`) when done. */
+  /** Iterates over the incoming data as Buffers until the peer ends the stream, or until this connection is
+   *  closed (from inside the loop or elsewhere), as iteration over a server or a UDP socket ends at close().
+   *  Leaving the loop early leaves the connection open; close it (or use `await using`) when done. */
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
     for (;;) {
-      const chunk = await this.readChunk();
+      let chunk: Buffer | null;
+      try {
+        chunk = await this.readChunk();
+      } catch (err) {
+        if (this.#closed && (err as { code?: unknown }).code === 'ERR_SOCKET_CLOSED') return;
+        throw err;
+      }
       if (chunk === null) return;
       yield chunk;
     }

@@ -34,6 +34,32 @@ describe('TCP chunk reads (readChunk and async iteration)', () => {
     }
   });
 
+  it('iteration ends quietly when the connection is closed, inside the loop or while it waits', async () => {
+    const { server, client, peer } = await connectedPair();
+    try {
+      await client.write('quit');
+      const seen: string[] = [];
+      for await (const chunk of peer) {
+        seen.push(chunk.toString());
+        await peer.close();  // a command that ends the session
+      }
+      assert.deepEqual(seen, ['quit']);
+      // Closed elsewhere while the loop waits for data (an idle timeout, a shutdown of the process).
+      const { server: s2, client: c2, peer: p2 } = await connectedPair();
+      const looping = (async () => { for await (const chunk of c2) assert.fail(`unexpected ${chunk.toString()}`); })();
+      await sleep(20);
+      await c2.close();
+      await looping;
+      // A connection that is not closed by us still reports ERR_SOCKET_CLOSED to a plain read after close.
+      await assert.rejects(c2.readChunk(), { code: 'ERR_SOCKET_CLOSED' });
+      await Promise.all([p2.close(), s2.close()]);
+    } finally {
+      await client.close();
+      await peer.close();
+      await server.close();
+    }
+  });
+
   it('readChunk honours maxBytes, returns null at end of stream and again after that', async () => {
     const { server, client, peer } = await connectedPair();
     try {
