@@ -42,6 +42,7 @@ export class Server implements AsyncIterable<Connection>, AsyncDisposable {
   #closed: Promise<void> | undefined;
   #error: unknown;
   #wakeRetry: (() => void) | undefined;  // ends iteration's wait before a retry at once when close() comes
+  #warnedAt = -Infinity;  // when iteration last warned of a shortage
 
   /** @internal use listen() */
   constructor(handle: NativeTcpListener, depth: number) {
@@ -128,7 +129,8 @@ export class Server implements AsyncIterable<Connection>, AsyncDisposable {
   /** Accepted connections until close(). Running out of descriptors or memory (EMFILE, ENFILE, ENOBUFS,
    *  ENOMEM) does not end the loop: it waits 5 ms, doubling up to 1 s while the shortage lasts, and tries
    *  again (as Go's http.Server does); the clients wait in the kernel's backlog meanwhile. The first error
-   *  of such a spell is reported with process.emitWarning(). Any other error ends the loop. */
+   *  of such a spell is reported with process.emitWarning(), at most once a minute. Any other error ends
+   *  the loop. */
   async *[Symbol.asyncIterator](): AsyncIterator<Connection> {
     let delay = 0;
     while (this.#closed === undefined) {
@@ -139,7 +141,12 @@ export class Server implements AsyncIterable<Connection>, AsyncDisposable {
         const code = (err as { code?: string }).code;
         if (this.#closed !== undefined && code === 'ERR_SOCKET_CLOSED') return;
         if (code === undefined || !TEMPORARY.has(code)) throw err;
-        if (delay === 0) process.emitWarning(`accept failed with ${code}; retrying while it lasts`, { code: 'IOCP_NET_ACCEPT_RETRY', detail: String(err) });
+        // One warning per minute at most: at the descriptor limit, every connection that closes lets one
+        // accept through and starts a new spell.
+        if (delay === 0 && Date.now() - this.#warnedAt >= 60_000) {
+          this.#warnedAt = Date.now();
+          process.emitWarning(`accept failed with ${code}; retrying while it lasts`, { code: 'IOCP_NET_ACCEPT_RETRY', detail: String(err) });
+        }
         delay = Math.min(delay === 0 ? 5 : delay * 2, 1000);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay).unref();
