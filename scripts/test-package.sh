@@ -6,8 +6,8 @@
 #   scripts/test-package.sh install DIR   pack and install into DIR/app
 #   scripts/test-package.sh native DIR    run the test natively (also type-checks a TypeScript consumer)
 #   scripts/test-package.sh wine DIR      run it under Wine
-#   scripts/test-package.sh               all three in a temporary folder
-# Needs scripts/setup.sh to have run (compilers, Wine, node.exe, npm packages).
+#   scripts/test-package.sh               setup.sh, then all three in a temporary folder (npm run test:package)
+# The first three need scripts/setup.sh to have run (compilers, Wine, node.exe, npm packages).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 mocha=("$repo/node_modules/mocha/bin/mocha.js" --no-config --timeout 60000 --reporter spec installed.test.js)
@@ -42,6 +42,7 @@ case ${1:-all} in
     wineserver -k >/dev/null 2>&1 || true
     exit $rc ;;
   all)
+    bash "$repo/scripts/setup.sh" >/dev/null  # compilers, Wine, node.exe and npm packages, as npm test does
     dir=$(mktemp -d)
     trap 'rm -rf "$dir"' EXIT
     rc=0
