@@ -5,7 +5,7 @@ import type * as dns from 'node:dns';
 import * as net from 'node:net';
 import { CancelScope } from './cancel';
 import { Connection } from './connection';
-import { invalidArgType, makeSystemError, missingArgs } from './errors';
+import { invalidArgType, invalidIpAddress, makeSystemError, missingArgs } from './errors';
 import { native } from './native';
 import {
   checkBoolean, checkFamily, checkIp, checkNumber, checkObject, checkOpOptions, checkPort, checkString, type OpOptions,
@@ -39,11 +39,23 @@ function defaultLookup(): typeof dns.lookup {
   return (require('./dns/lookup') as typeof import('./dns/lookup')).lookup as unknown as typeof dns.lookup;
 }
 
+/** Every address `lookup` gives for `host`. A lookup that ignores `all` and answers with one address, as
+ *  simple custom lookups do, is taken at its word; an answer that is not an IP address rejects with
+ *  ERR_INVALID_IP_ADDRESS, as net reports it. Each family is read from the address itself, not from what the
+ *  lookup claims, and a second callback is ignored. */
 function lookupAll(lookup: typeof dns.lookup, host: string, family: 0 | 4 | 6): Promise<Target[]> {
   return new Promise((resolve, reject) => {
-    lookup(host, { all: true, family }, (err, addresses) => {
+    lookup(host, { all: true, family }, (err: NodeJS.ErrnoException | null, addresses: unknown, oneFamily?: number) => {
       if (err) return reject(err);
-      resolve((addresses as dns.LookupAddress[]).map((a) => ({ address: a.address, family: a.family as 4 | 6 })));
+      const list: unknown[] = Array.isArray(addresses) ? addresses : [{ address: addresses, family: oneFamily }];
+      const targets: Target[] = [];
+      for (const entry of list) {
+        const address = (entry as { address?: unknown } | null)?.address;
+        const kind = typeof address === 'string' ? net.isIP(address) : 0;
+        if (kind === 0) return reject(invalidIpAddress(String(address)));
+        targets.push({ address: address as string, family: kind as 4 | 6 });
+      }
+      resolve(targets);
     });
   });
 }

@@ -123,6 +123,29 @@ describe('TCP addresses and families', () => {
     await server.close();
   });
 
+  it('takes a custom lookup\'s answer in either form, and refuses one that is not an address', async () => {
+    const server = await listen({ host: '127.0.0.1', port: 0 });
+    const port = server.address().port;
+    type Answer = (err: null, address: unknown, family?: number) => void;
+    const answering = (address: unknown, family?: number) =>
+      ((_host: string, _opts: unknown, cb: Answer) => cb(null, address, family)) as unknown as typeof import('node:dns').lookup;
+    try {
+      // A simple lookup that ignores `all` and answers with one address; one whose family is wrong.
+      for (const lookup of [answering('127.0.0.1', 4), answering([{ address: '127.0.0.1', family: 6 }])]) {
+        const accepted = server.accept();
+        const conn = await connect({ host: 'my.host', port, lookup });
+        assert.equal(conn.remoteAddress, '127.0.0.1');
+        await Promise.all([conn.close(), (await accepted).close()]);
+      }
+      for (const bad of [answering('not-an-ip', 4), answering([null]), answering([{ address: 7 }]), answering(undefined)]) {
+        await assert.rejects(connect({ host: 'my.host', port, lookup: bad }), { code: 'ERR_INVALID_IP_ADDRESS' });
+      }
+      await assert.rejects(connect({ host: 'my.host', port, lookup: answering([]) }), { code: 'ENOTFOUND' });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('rejects unsupported families and bad arguments synchronously with Node codes', () => {
     assert.throws(() => connect({ host: '127.0.0.1', port: 80, family: 5 as 4 }), { code: 'ERR_INVALID_ARG_VALUE' });
     assert.throws(() => connect({ host: '127.0.0.1', port: 70000 }), { code: 'ERR_SOCKET_BAD_PORT', name: 'RangeError' });
