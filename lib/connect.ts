@@ -1,14 +1,14 @@
 // connect(): resolves the host (with this package's lookup(), lib/dns/lookup.ts, unless the caller gives a
 // `lookup`), then tries each address in turn with a socket of that address's family (ConnectEx on Windows,
 // bound first to the caller's local address or the family's wildcard).
-import type * as dns from 'node:dns';
 import * as net from 'node:net';
 import { CancelScope } from './cancel';
 import { Connection } from './connection';
 import { invalidArgType, invalidIpAddress, makeSystemError, missingArgs } from './errors';
 import { native } from './native';
 import {
-  checkBoolean, checkFamily, checkIp, checkNumber, checkObject, checkOpOptions, checkPort, checkString, type OpOptions,
+  checkBoolean, checkFamily, checkIp, checkNumber, checkObject, checkOpOptions, checkPort, checkString, type HostLookup,
+  type OpOptions,
 } from './validate';
 
 const tcp = native.tcp;
@@ -27,7 +27,7 @@ export interface ConnectOptions extends OpOptions {
   keepAliveInitialDelay?: number;
   /** Resolver for host names, with dns.lookup's signature (default: this package's `lookup`: the hosts file,
    *  then `localhost`, then DNS with our own resolver; IP literals are never looked up). */
-  lookup?: typeof dns.lookup;
+  lookup?: HostLookup;
 }
 
 interface Target { address: string; family: 4 | 6 }
@@ -35,15 +35,15 @@ interface Target { address: string; family: 4 | 6 }
 /** This package's lookup(), fetched at call time: lib/dns/lookup.ts reaches this module again (its resolver
  *  asks truncated answers over TCP with connect(), lib/dns/tcp.ts), so a top-level import would be a cycle
  *  whose order depends on which module is loaded first. */
-function defaultLookup(): typeof dns.lookup {
-  return (require('./dns/lookup') as typeof import('./dns/lookup')).lookup as unknown as typeof dns.lookup;
+function defaultLookup(): HostLookup {
+  return (require('./dns/lookup') as typeof import('./dns/lookup')).lookup;
 }
 
 /** Every address `lookup` gives for `host`. A lookup that ignores `all` and answers with one address, as
  *  simple custom lookups do, is taken at its word; an answer that is not an IP address rejects with
  *  ERR_INVALID_IP_ADDRESS, as net reports it. Each family is read from the address itself, not from what the
  *  lookup claims, and a second callback is ignored. */
-function lookupAll(lookup: typeof dns.lookup, host: string, family: 0 | 4 | 6): Promise<Target[]> {
+function lookupAll(lookup: HostLookup, host: string, family: 0 | 4 | 6): Promise<Target[]> {
   return new Promise((resolve, reject) => {
     lookup(host, { all: true, family }, (err: NodeJS.ErrnoException | null, addresses: unknown, oneFamily?: number) => {
       if (err) return reject(err);
@@ -96,7 +96,7 @@ export function connect(options: ConnectOptions): Promise<Connection> {
 
 interface CheckedConnect {
   host: string; port: number; local: Target | undefined; localPort: number | undefined; family: 0 | 4 | 6;
-  noDelay: boolean | undefined; keepAlive: boolean | undefined; keepAliveDelay: number; lookup: typeof dns.lookup | undefined;
+  noDelay: boolean | undefined; keepAlive: boolean | undefined; keepAliveDelay: number; lookup: HostLookup | undefined;
   opOpts: OpOptions;
 }
 

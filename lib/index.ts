@@ -3,7 +3,7 @@ export { connect, type ConnectOptions } from './connect';
 export { Connection, type ReadChunkOptions, type SocketAddress, type WriteData } from './connection';
 export { AbortError, type SystemError } from './errors';
 export { listen, Server, type ListenOptions } from './server';
-export type { OpOptions } from './validate';
+export type { HostLookup, OpOptions } from './validate';
 export {
   createUdpSocket, UdpSocket, type UdpSocketOptions, type UdpType, type UdpRecvResult, type Datagram, type RecvMessageOptions,
   type SendData,

@@ -10,7 +10,7 @@ import { AbortError, incompatibleOptions, invalidArgType, invalidArgValue, outOf
 import { native, type NativeUdpSocket } from './native';
 import {
   asBytes, checkBoolean, checkNumber, checkObject, checkOpOptions, checkPort, checkString, isBufferView,
-  type OpOptions,
+  type HostLookup, type OpOptions,
 } from './validate';
 
 export type UdpType = 'udp4' | 'udp6';
@@ -31,7 +31,7 @@ export interface UdpSocketOptions extends OpOptions {
   recvBufferSize?: number;
   sendBufferSize?: number;
   /** Resolver for host names given as addresses, with dns.lookup's signature (default: dns.lookup). */
-  lookup?: typeof dns.lookup;
+  lookup?: HostLookup;
 }
 
 /** A datagram received into the caller's buffer. */
@@ -122,7 +122,7 @@ function ipv6Interface(name: string, value: string): string {
   return scope === '' ? host : `${host}%${scope}`;
 }
 
-function lookupOne(lookup: typeof dns.lookup, host: string, family: 4 | 6): Promise<string> {
+function lookupOne(lookup: HostLookup, host: string, family: 4 | 6): Promise<string> {
   return new Promise((resolve, reject) => {
     lookup(host, { family }, (err, address) => (err ? reject(err) : resolve(address as string)));
   });
@@ -132,7 +132,7 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
   readonly type: UdpType;
   readonly #h: NativeUdpSocket;
   readonly #family: 4 | 6;
-  readonly #lookup: typeof dns.lookup;
+  readonly #lookup: HostLookup;
   #remote: SocketAddress | undefined;
   #connecting = false;
   #closed = false;
@@ -149,7 +149,7 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
   };
 
   /** @internal use createUdpSocket() */
-  constructor(handle: NativeUdpSocket, type: UdpType, lookup: typeof dns.lookup) {
+  constructor(handle: NativeUdpSocket, type: UdpType, lookup: HostLookup) {
     this.#h = handle;
     this.type = type;
     this.#family = type === 'udp6' ? 6 : 4;

@@ -1,6 +1,16 @@
 // Argument checks shared by the public functions. They throw synchronously, as Node's do.
+import type * as dns from 'node:dns';
 import * as net from 'node:net';
 import { invalidArgType, invalidArgValue, invalidIpAddress, outOfRange } from './errors';
+
+/** What the `lookup` options of connect() and createUdpSocket() take: dns.lookup's callback form, the type
+ *  of net.connect's `lookup` option. dns.lookup itself fits, and so does this package's `lookup`, and so
+ *  does a plain function of that shape (which `typeof dns.lookup` would refuse for lacking __promisify__). */
+export type HostLookup = (
+  hostname: string,
+  options: dns.LookupOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void,
+) => void;
 
 export interface OpOptions {
   /** Cancels the operation; it then rejects with an AbortError whose cause is signal.reason. */

@@ -1,6 +1,6 @@
 // A user's TypeScript (CommonJS output) against the installed package: strict, NodeNext resolution, no DOM lib. It is only
 // type-checked (tsconfig.consumer.json); every line is something the README shows a user writing.
-import { connect, listen, createUdpSocket, lookup, Resolver, type Connection, type SystemError } from 'iocp-net';
+import { connect, listen, createUdpSocket, lookup, Resolver, type Connection, type HostLookup, type SystemError } from 'iocp-net';
 
 async function echo(conn: Connection): Promise<void> {
   for await (const chunk of conn) await conn.write(chunk);
@@ -24,6 +24,12 @@ export async function main(): Promise<void> {
   const d = await udp.recvMessage({ timeout: 10 });
   const from: string = d.address;
   await udp.close();
+
+  // A plain custom lookup (net.connect's LookupFunction shape), for connect() and UDP alike.
+  const custom: HostLookup = (_host, _options, callback) => callback(null, '127.0.0.1', 4);
+  await (await connect({ host: 'my.host', port, lookup: custom })).close();
+  await (await createUdpSocket({ type: 'udp4', address: 'my.host', lookup: (_h, _o, cb) => cb(null, '127.0.0.1', 4) })).close();
+  await (await connect({ host: 'localhost', port, lookup })).close();
 
   const { address, family } = await lookup('localhost');
   const mx = await new Resolver({ timeout: 500 }).resolveMx('example.test');
