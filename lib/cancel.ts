@@ -35,8 +35,13 @@ export class CancelScope {
   race<T>(p: Promise<T>, ctx: CancelContext): Promise<T> {
     if (this.reason !== undefined) return Promise.reject(this.error(ctx));
     return new Promise<T>((resolve, reject) => {
-      this.#cancelCurrent = () => reject(this.error(ctx));
-      p.then(resolve, reject).finally(() => { this.#cancelCurrent = undefined; });
+      const giveUp = (): void => reject(this.error(ctx));
+      this.#cancelCurrent = giveUp;
+      // Unhooked before the caller continues, and only if still ours: a later clean-up (a finally() on the
+      // lookup) would run after the caller had started the next operation under this scope, and take away
+      // that operation's cancel, so a connect that needed a lookup ignored its timeout and signal.
+      const done = (): void => { if (this.#cancelCurrent === giveUp) this.#cancelCurrent = undefined; };
+      p.then((value) => { done(); resolve(value); }, (err: unknown) => { done(); reject(err); });
     });
   }
 

@@ -50,6 +50,28 @@ describe('TCP cancellation (AbortSignal and timeout)', () => {
     await server.close();
   });
 
+  it('a connect that first looked its host up still honours its timeout and signal', async () => {
+    // The lookup's clean-up used to run after the connect had started and take its cancel away: the
+    // connect then waited for the kernel's SYN retries (about two minutes) instead of 300 ms.
+    const { server, port, filled } = await saturatedListener();
+    const lookup = ((_h: string, _o: unknown, cb: (e: null, a: string, f: number) => void) => cb(null, '127.0.0.1', 4)) as never;
+    try {
+      const timedOut = connect({ host: 'named.test', port, lookup, timeout: 300 });
+      const ac = new AbortController();
+      const aborted = connect({ host: 'named.test', port, lookup, signal: ac.signal });
+      setTimeout(() => ac.abort(), 100);
+      const guard = setTimeout(() => assert.fail('a cancelled connect still pending after 10 s'), 10000);
+      await Promise.all([
+        assert.rejects(timedOut, (err) => { assertSystemError(err, 'ETIMEDOUT', 'connect'); return true; }),
+        assert.rejects(aborted, (err: Error) => isAbortError(err)),
+      ]);
+      clearTimeout(guard);
+    } finally {
+      await Promise.all(filled.map((c) => c.close()));
+      await server.close();
+    }
+  });
+
   it('rejects at once when the signal is already aborted', async () => {
     const ac = new AbortController();
     ac.abort();
