@@ -102,11 +102,7 @@ void TcpSocket::CloseForTeardown() {
   CloseOsSocket();
   // Queued writes never reached the kernel and nobody can await them any more. Their buffer references
   // belong to the environment being torn down, which frees them itself.
-  for (WriteOp* op = writes_.take_after(write_in_flight_ ? writes_.front() : nullptr); op != nullptr;) {
-    WriteOp* next = op->next;
-    delete op;
-    op = next;
-  }
+  ForEachTaken(writes_.take_after(write_in_flight_ ? writes_.front() : nullptr), [](WriteOp* op) { delete op; });
   delete pending_shutdown_;
   pending_shutdown_ = nullptr;
 }
@@ -114,11 +110,8 @@ void TcpSocket::CloseForTeardown() {
 napi_value TcpSocket::Close(napi_env env) {
   CloseOsSocket();
   // Writes still queued behind the one in flight never reached the kernel: settle them now.
-  for (WriteOp* op = writes_.take_after(write_in_flight_ ? writes_.front() : nullptr); op != nullptr;) {
-    WriteOp* next = op->next;
-    FinishWrite(env, op, SysError::Of(kErrSocketClosed));
-    op = next;
-  }
+  ForEachTaken(writes_.take_after(write_in_flight_ ? writes_.front() : nullptr),
+               [&](WriteOp* op) { FinishWrite(env, op, SysError::Of(kErrSocketClosed)); });
   if (pending_shutdown_ != nullptr) {
     pending_shutdown_->Reject(env, SysError::Of(kErrSocketClosed));
     delete pending_shutdown_;
@@ -216,7 +209,7 @@ void TcpSocket::OnConnected(IocpOp* base, napi_env env) {
 SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
   DWORD bytes = 0;
   DWORD flags = 0;
-  const DWORD count = static_cast<DWORD>(std::min(op->wsabufs.size(), kMaxWsaBufs));
+  const DWORD count = WsaBufCount(op->wsabufs.size());
   if (WSARecv(s_, op->wsabufs.data(), count, &bytes, &flags, nullptr, nullptr) == 0) {
     // End of stream, unless a write met the reset that cut it (Wine, like Linux, reports it only once).
     const SysError broken = bytes == 0 ? fault_.AtEnd() : SysError::Ok();
@@ -325,7 +318,7 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
     for (const WSABUF& w : wb) total += w.len;
     if (total == 0) return nullptr;
     // At most kMaxWsaBufs now; what is left of a longer list goes on through PostWrite.
-    if (WSASend(s_, wb.data(), static_cast<DWORD>(std::min(wb.size(), kMaxWsaBufs)), &sent, 0, nullptr, nullptr) != 0) {
+    if (WSASend(s_, wb.data(), WsaBufCount(wb.size()), &sent, 0, nullptr, nullptr) != 0) {
       const int e = WSAGetLastError();
       if (e != WSAEWOULDBLOCK) early = fault_.Note(MapOsError(e));
       sent = 0;
@@ -361,7 +354,7 @@ void TcpSocket::PostWrite(napi_env env) {
   WriteOp* op = writes_.front();
   op->ResetOverlapped();
   DWORD sent = 0;
-  const DWORD n = static_cast<DWORD>(std::min(op->data.pending_count(), kMaxWsaBufs));  // the rest: next post
+  const DWORD n = WsaBufCount(op->data.pending_count());  // the rest: next post
   const int rc = WSASend(s_, op->data.pending(), n, &sent, 0, op, nullptr);
   op->taken_at_post = rc == 0;
   if (rc == 0 || WSAGetLastError() == WSA_IO_PENDING) {

@@ -42,7 +42,7 @@ struct UdpSocket::RecvOp : IocpOp {
     // IOV_MAX): the rest of a datagram is cut off and reported as truncated, the same on both backends.
     for (size_t i = 0; i < count(); i++) capacity += wsabufs[i].len;
   }
-  DWORD count() const { return static_cast<DWORD>(std::min(wsabufs.size(), kMaxWsaBufs)); }
+  DWORD count() const { return WsaBufCount(wsabufs.size()); }
   const char* chunk() const { return chunk_max > 0 ? wsabufs[0].buf : nullptr; }
   UdpSocket* sock;
   BufferList bufs;

@@ -16,6 +16,8 @@ constexpr size_t kMaxWsaBuf = 0x7ffff000;
 // (EMSGSIZE, Linux's IOV_MAX underneath), so a longer stream write goes out in several sends and a scatter
 // read fills at most the first 1024 buffers, as on Linux.
 constexpr size_t kMaxWsaBufs = 1024;
+// How many of `n` prepared WSABUFs one call is given.
+inline DWORD WsaBufCount(size_t n) { return static_cast<DWORD>(std::min(n, kMaxWsaBufs)); }
 
 template <>
 struct BufTraits<WSABUF> {
