@@ -13,8 +13,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { invalidIpAddress } from './errors';
-import { invalidArgType } from '../errors';
+import { invalidArgType, invalidIpAddress } from '../errors';
 
 export const DNS_PORT = 53;
 

@@ -73,4 +73,3 @@ export function invalidAddress(syscall: string, hostname: string): DnsError {
   return dnsError('EINVAL', syscall, hostname, undefined, EINVAL);
 }
 
-export { invalidIpAddress } from '../errors';
