@@ -7,48 +7,20 @@
 import * as assert from 'node:assert/strict';
 import { connect, createUdpSocket, engineStats, listen } from '../lib';
 import { sleep } from './helpers';
+import { SeededRun } from './seeded-run';
 import { isWine } from './udp-helpers';
 
 const EXPLAINED = new Set(['ERR_SOCKET_CLOSED', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ENOTCONN', 'ABORT_ERR',
   'ETIMEDOUT', 'ERR_BUFFER_DETACHED']);
 
-class Run {
-  readonly problems: string[] = [];
-  readonly seen = new Map<string, number>();
+class Run extends SeededRun {
   accepted = 0;
   datagrams = 0;
-  private state: number;
 
-  constructor(seed: number) { this.state = seed; }
-
-  below(n: number): number {
-    this.state = (this.state * 1103515245 + 12345) % 2147483648;
-    return Math.floor((this.state / 2147483648) * n);
-  }
-
-  failed(err: unknown, where: string): string {
-    const code = String((err as { code?: unknown }).code);
-    this.seen.set(code, (this.seen.get(code) ?? 0) + 1);
-    if (!EXPLAINED.has(code)) this.problems.push(`${where}: ${String(err)}`);
-    return code;
-  }
+  constructor(seed: number) { super(seed, EXPLAINED); }
 
   /** Lets `promise` run for the rest of the round: a rejection is recorded, not left unhandled. */
   later(promise: Promise<unknown>, where: string): void { promise.catch((err) => this.failed(err, where)); }
-
-  options(): { timeout?: number; signal?: AbortSignal } | undefined {
-    const r = this.below(6);
-    if (r === 0) return { timeout: this.below(3) };
-    if (r === 1) return { signal: AbortSignal.timeout(1 + this.below(3)) };
-    return undefined;
-  }
-
-  async settles(work: Promise<unknown>, what: string): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const hung = await Promise.race([work.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(r, 15000, true); })]);
-    clearTimeout(timer);
-    if (hung) this.problems.push(`${what}: still pending 15 s after everything was closed`);
-  }
 
   async tcp(connects: number): Promise<void> {
     const server = await listen({ host: '127.0.0.1', port: 0, acceptDepth: 1 + this.below(8) });
@@ -57,7 +29,7 @@ class Run {
       for (;;) {
         let conn;
         try {
-          conn = await server.accept(this.options());
+          conn = await server.accept(this.options(6, 3));
         } catch (err) {
           if (this.failed(err, 'accept') === 'ERR_SOCKET_CLOSED') return;
           continue;
@@ -72,8 +44,8 @@ class Run {
     const connector = async (): Promise<void> => {
       for (let i = 0; i < connects; i++) {
         try {
-          const conn = await connect({ host: this.below(2) ? '127.0.0.1' : 'localhost', port, ...this.options() });
-          if (this.below(3) === 0) await conn.readChunk(this.options()).catch((err) => this.failed(err, 'read'));
+          const conn = await connect({ host: this.below(2) ? '127.0.0.1' : 'localhost', port, ...this.options(6, 3) });
+          if (this.below(3) === 0) await conn.readChunk(this.options(6, 3)).catch((err) => this.failed(err, 'read'));
           await conn.close();
         } catch (err) {
           this.failed(err, 'connect');
@@ -81,7 +53,8 @@ class Run {
       }
     };
     setTimeout(() => this.later(server.close(), 'server.close'), 5 + this.below(100));
-    await this.settles(Promise.all([acceptor(), acceptor(), connector(), connector(), connector()]), 'listener round');
+    await this.settles(Promise.all([acceptor(), acceptor(), connector(), connector(), connector()]), 15000,
+      'listener round: still pending 15 s after everything was closed');
     await server.close();
   }
 
@@ -98,9 +71,9 @@ class Run {
           if (this.below(2)) {
             const buf = new Uint8Array(1 + this.below(2000));
             if (this.below(10) === 0) setTimeout(() => structuredClone(buf.buffer, { transfer: [buf.buffer] }), this.below(2));
-            await a.recv(buf, this.options());
+            await a.recv(buf, this.options(6, 3));
           } else {
-            await a.recvMessage(this.options());
+            await a.recvMessage(this.options(6, 3));
           }
           this.datagrams++;
         } catch (err) {
@@ -111,7 +84,7 @@ class Run {
     const sender = async (): Promise<void> => {
       for (let i = 0; i < sends; i++) {
         const data = Buffer.alloc(1 + this.below(1400), i);
-        const sent = b.connected ? b.send(data, this.options()) : b.send(data, port, host, this.options());
+        const sent = b.connected ? b.send(data, this.options(6, 3)) : b.send(data, port, host, this.options(6, 3));
         if (this.below(10) === 0) structuredClone(data.buffer, { transfer: [data.buffer] });
         try {
           await sent;
@@ -126,7 +99,7 @@ class Run {
       this.later(a.close(), 'close');
       if (closeBoth) this.later(b.close(), 'close');
     }, this.below(50));
-    await this.settles(Promise.all([receiver(), sender()]), 'UDP round');
+    await this.settles(Promise.all([receiver(), sender()]), 15000, 'UDP round: still pending 15 s after everything was closed');
     await Promise.all([a.close(), b.close()]);
   }
 }

@@ -12,6 +12,7 @@
 import * as assert from 'node:assert/strict';
 import { connect, engineStats, listen, type Connection, type Server } from '../lib';
 import { sleep } from './helpers';
+import { SeededRun } from './seeded-run';
 import { isWine } from './udp-helpers';
 
 const EXPLAINED = new Set(['ERR_SOCKET_CLOSED', 'ECONNRESET', 'EPIPE', 'ENOTCONN', 'ECONNABORTED', 'ABORT_ERR', 'ETIMEDOUT',
@@ -29,33 +30,10 @@ function streamBytes(id: number, offset: number, n: number): Buffer {
 
 interface Direction { id: number; stop: boolean; unknown: boolean; shut: boolean; written?: number; ended?: number }
 
-class Run {
-  readonly problems: string[] = [];
-  readonly seen = new Map<string, number>();
+class Run extends SeededRun {
   bytes = 0;
-  private state: number;
 
-  constructor(seed: number) { this.state = seed; }
-
-  random(): number { return (this.state = (this.state * 1103515245 + 12345) % 2147483648) / 2147483648; }
-  below(n: number): number { return Math.floor(this.random() * n); }
-  pick<T>(list: readonly T[]): T { return list[this.below(list.length)]; }
-
-  /** Records a failure; one no event of the run explains is a problem. */
-  failed(err: unknown, where: string): string {
-    const code = String((err as { code?: unknown }).code);
-    this.seen.set(code, (this.seen.get(code) ?? 0) + 1);
-    if (!EXPLAINED.has(code)) this.problems.push(`${where}: ${String(err)}`);
-    return code;
-  }
-
-  /** Cancels some operations: a timeout of 0–2 ms, or a signal aborted that soon. */
-  options(oneIn: number): { timeout?: number; signal?: AbortSignal } | undefined {
-    const r = this.below(oneIn);
-    if (r === 0) return { timeout: this.below(3) };
-    if (r === 1) return { signal: AbortSignal.timeout(1 + this.below(2)) };
-    return undefined;
-  }
+  constructor(seed: number) { super(seed, EXPLAINED); }
 
   detachLater(view: Uint8Array, oneIn: number): void {
     if (this.below(oneIn) === 0) setTimeout(() => structuredClone(view.buffer, { transfer: [view.buffer] }), this.below(2));
@@ -70,7 +48,7 @@ class Run {
       const payload = n > 3 && this.below(3) === 0 ? [data.subarray(0, 1), data.subarray(1, n >> 1), data.subarray(n >> 1)] : data;
       offset += n;
       this.detachLater(data, 20);
-      pending.push(conn.write(payload, this.options(10)).then(() => { this.bytes += n; }, (err) => {
+      pending.push(conn.write(payload, this.options(10, 2)).then(() => { this.bytes += n; }, (err) => {
         this.failed(err, 'write');
         d.unknown = d.stop = true;  // what reached the peer is unknown from here on
       }));
@@ -93,7 +71,7 @@ class Run {
   async read(conn: Connection, d: Direction): Promise<void> {
     let offset = 0;
     for (;;) {
-      const options = this.options(8);
+      const options = this.options(8, 2);
       let got: Buffer | null;
       try {
         const kind = this.below(3);
@@ -141,10 +119,7 @@ class Run {
     if (order === 0) await client.close().then(() => sleep(this.below(5))).then(() => peer.close());
     else if (order === 1) await peer.close().then(() => sleep(this.below(5))).then(() => client.close());
     else await Promise.all([client.close(), peer.close()]);
-    let timer: NodeJS.Timeout | undefined;
-    const hung = await Promise.race([tasks.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(r, 10000, true); })]);
-    clearTimeout(timer);
-    if (hung) this.problems.push(`pair ${id}: operations still pending 10 s after both ends closed`);
+    await this.settles(tasks, 10000, `pair ${id}: operations still pending 10 s after both ends closed`);
     for (const d of [up, down]) {
       if (d.shut && !d.unknown && d.ended !== undefined && d.ended !== d.written) {
         this.problems.push(`stream ${d.id}: ended after ${d.ended} of the ${d.written} bytes written before shutdown`);
