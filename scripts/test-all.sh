@@ -12,7 +12,8 @@ source scripts/dns-fixture.sh
 dns_fixture_start || echo "test-all: the DNS fixture server did not start; the DNS suites will fail"
 trap dns_fixture_stop EXIT
 
-passed=0 failed=0 pending=0 status=0
+passed=0 failed=0 pending=0 status=0 suite=""
+recap=$(mktemp)  # every failing suite's failure report, repeated at the end where a log's tail shows it
 count() {  # adds the counts of one mocha spec-reporter output; a suite that ran nothing counts as a failure
   local out=$1 rc=$2 p f s
   p=$(grep -Eo '^ *[0-9]+ passing' "$out" | grep -Eo '[0-9]+' | tail -1)
@@ -21,11 +22,22 @@ count() {  # adds the counts of one mocha spec-reporter output; a suite that ran
   p=${p:-0} f=${f:-0} s=${s:-0}
   if [ "$p" -eq 0 ] || { [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; }; then f=$((f + 1)); fi
   passed=$((passed + p)) failed=$((failed + f)) pending=$((pending + s))
-  [ "$f" -eq 0 ] || status=1
+  [ "$f" -eq 0 ] && return
+  status=1
+  {
+    echo "-- $suite: $f failed (exit $rc)"
+    # mocha's report of its failures runs from "N failing" to the end; without one, show the output's tail
+    if grep -Eq '^ *[0-9]+ failing' "$out"; then
+      sed -n '/^ *[0-9]\+ failing/,$p' "$out" | head -n 80
+    else
+      tail -n 30 "$out"
+    fi
+  } >>"$recap"
 }
 
 out=$(mktemp)
-echo "== mocha under Wine (Windows node.exe $WIN_NODE_VERSION, IOCP backend)"
+suite="mocha under Wine"
+echo "== $suite (Windows node.exe $WIN_NODE_VERSION, IOCP backend)"
 wine_node node_modules/mocha/bin/mocha.js >"$out" 2>&1
 rc=$?
 cat "$out"
@@ -33,12 +45,14 @@ count "$out" $rc
 wineserver -k >/dev/null 2>&1
 
 if [ -f build/linux-x64/Release/iocp_net.node ]; then
-  echo "== mocha natively (node $(node --version), Linux backend)"
+  suite="mocha natively"
+  echo "== $suite (node $(node --version), Linux backend)"
   npx mocha >"$out" 2>&1
   rc=$?
   cat "$out"
   count "$out" $rc
   # The same suite again against an AddressSanitizer build: buffer and operation lifetimes.
+  suite="mocha under ASan+UBSan"
   bash scripts/test-asan.sh >"$out" 2>&1
   rc=$?
   cat "$out"
@@ -52,7 +66,8 @@ echo "== npm pack + npm install of the tarball"
 if bash scripts/test-package.sh install "$pkg" >"$out" 2>&1; then
   cat "$out"
   for where in native wine; do
-    echo "== installed package ($where)"
+    suite="installed package ($where)"
+    echo "== $suite"
     bash scripts/test-package.sh "$where" "$pkg" >"$out" 2>&1
     rc=$?
     cat "$out"
@@ -61,9 +76,16 @@ if bash scripts/test-package.sh install "$pkg" >"$out" 2>&1; then
 else
   cat "$out"
   echo "test-all: packing or installing the package failed"
+  echo "-- packing or installing the package failed" >>"$recap"
   failed=$((failed + 1)) status=1
 fi
 rm -rf "$pkg" "$out"
+
+if [ -s "$recap" ]; then
+  echo "== failures, repeated from above"
+  cat "$recap"
+fi
+rm -f "$recap"
 
 echo "skipped (listed as pending above, each title says why): $pending"
 echo "$passed passed, $failed failed"
