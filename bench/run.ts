@@ -52,7 +52,8 @@ async function main(): Promise<number> {
 
   console.log(`\n${table(rows, !o.smoke)}\n`);
   if (chosen.some((s) => s.id.includes('idle'))) console.log(`Idle memory: each iocp-net connection keeps a read pending, ${o.idleBuf > 0 ? `into its own ${o.idleBuf}-byte buffer` : 'with readChunk() (no buffer)'} ` +
-    '(--idle-buf); net keeps none while idle. MB = 10^6 bytes; %ref = share of the netbench (C, epoll) reference.\n');
+    '(--idle-buf), continued by a callback (or, in the "async function each" row, awaited in one async function per ' +
+    'connection); net keeps none while idle. MB = 10^6 bytes; %ref = share of the netbench (C, epoll) reference.\n');
   if (o.smoke && wine) console.log('Wine smoke run: these numbers say nothing about Windows performance.\n');
 
   const started = new Date();

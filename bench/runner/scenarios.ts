@@ -101,19 +101,23 @@ export function scenarios(L: Launcher, o: Options): Scenario[] {
   });
 
   // ---- idle connections: memory held by the server ----
+  // The target row holds each connection with a callback on its pending read, as the `net` server does with
+  // listeners; the second row (no target) shows what one async function per connection adds on top.
   const n = o.idleConns;
-  list.push({
-    id: 'server-idle-memory',
-    title: `server idle memory, ${n.toLocaleString('en-US')} conns`,
-    metrics: [
-      { label: 'RSS', unit: 'MB', higherIsBetter: false, target: 0.5 },
-      { label: 'JS heap', unit: 'MB', higherIsBetter: false, target: 0.5 },
-    ],
-    run: async (impl) => {
-      const args = ['--conns', String(n), ...(impl === 'iocp' ? ['--buf', String(o.idleBuf)] : [])];
-      const m = await L.idle({ name: `idle-${impl}`, script: `servers/idle-${impl}`, args, nodeFlags: ['--expose-gc'] }, n);
-      return [m.rss, m.heap];
-    },
-  });
+  for (const style of ['callback', 'async'] as const) {
+    list.push({
+      id: style === 'callback' ? 'server-idle-memory' : 'server-idle-memory-async',
+      title: `server idle memory, ${n.toLocaleString('en-US')} conns${style === 'async' ? ', async function each' : ''}`,
+      metrics: [
+        { label: 'RSS', unit: 'MB', higherIsBetter: false, ...(style === 'callback' ? { target: 0.5 } : {}) },
+        { label: 'JS heap', unit: 'MB', higherIsBetter: false, ...(style === 'callback' ? { target: 0.5 } : {}) },
+      ],
+      run: async (impl) => {
+        const args = ['--conns', String(n), ...(impl === 'iocp' ? ['--buf', String(o.idleBuf), '--style', style] : [])];
+        const m = await L.idle({ name: `idle-${impl}`, script: `servers/idle-${impl}`, args, nodeFlags: ['--expose-gc'] }, n);
+        return [m.rss, m.heap];
+      },
+    });
+  }
   return list;
 }
