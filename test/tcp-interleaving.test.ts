@@ -28,7 +28,18 @@ function streamBytes(id: number, offset: number, n: number): Buffer {
   return b;
 }
 
-interface Direction { id: number; stop: boolean; unknown: boolean; shut: boolean; written?: number; ended?: number }
+interface Direction {
+  id: number;
+  stop: boolean;
+  unknown: boolean;
+  shut: boolean;
+  // No shutdown in this direction. A pair whose two streams both shut down ends its reads at end of stream
+  // and may close with nothing pending; under Wine, where most operations complete at once, whole runs did.
+  // One pair in four keeps both reads open until the close, so every run closes with reads pending.
+  neverShut: boolean;
+  written?: number;
+  ended?: number;
+}
 
 class Run extends SeededRun {
   bytes = 0;
@@ -53,7 +64,7 @@ class Run extends SeededRun {
         d.unknown = d.stop = true;  // what reached the peer is unknown from here on
       }));
       if (pending.length > 4 || this.below(3) === 0) await Promise.race([pending.shift(), sleep(50)]);
-      if (this.below(200) === 0) {
+      if (this.below(200) === 0 && !d.neverShut) {
         await Promise.all(pending);
         try {
           await conn.shutdown();
@@ -110,8 +121,9 @@ class Run extends SeededRun {
     const accepted = server.accept();
     const client = await connect({ host: '127.0.0.1', port: server.address().port });
     const peer = await accepted;
-    const up: Direction = { id: 2 * id, stop: false, unknown: false, shut: false };
-    const down: Direction = { id: 2 * id + 1, stop: false, unknown: false, shut: false };
+    const neverShut = id % 4 === 0;
+    const up: Direction = { id: 2 * id, stop: false, unknown: false, shut: false, neverShut };
+    const down: Direction = { id: 2 * id + 1, stop: false, unknown: false, shut: false, neverShut };
     const tasks = Promise.all([this.write(client, up), this.read(peer, up), this.write(peer, down), this.read(client, down)]);
     await Promise.race([tasks, sleep(20 + this.below(400))]);
     up.stop = down.stop = true;
@@ -148,7 +160,8 @@ describe('TCP interleavings', function () {
     await server.close();
     assert.deepEqual(run.problems, []);
     assert.ok(done >= pairs && run.bytes > 0, `only ${done} pairs and ${run.bytes} bytes: the run did not get going`);
-    assert.ok((run.seen.get('ERR_SOCKET_CLOSED') ?? 0) > 0, 'no operation was pending at a close');
+    assert.ok((run.seen.get('ERR_SOCKET_CLOSED') ?? 0) > 0,
+      `no operation was pending at a close (${done} pairs, ${run.bytes} bytes, failures: ${JSON.stringify([...run.seen])})`);
     assert.equal(engineStats().opsInFlight, 0);
   });
 });
