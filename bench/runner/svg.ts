@@ -7,7 +7,11 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 /** `judged` false (smoke runs) draws every bar grey: there is no verdict on numbers that mean nothing. */
 export function ratioChart(rows: Row[], title: string, subtitle: string, judged = true): string {
   const shown = rows.filter((r) => r.ratio !== null || r.error !== undefined);
-  const labelW = 360, barW = 380, valueW = 130, rowH = 24, top = 64, left = 12;
+  const label = (r: Row): string => r.title + (r.higherIsBetter ? '' : ' (lower is better)');
+  // Wide enough for the longest label at ~6.2 px per character of 12 px Helvetica (an estimate: SVG text
+  // cannot be measured without a renderer).
+  const labelW = Math.max(360, Math.ceil(Math.max(0, ...shown.map((r) => label(r).length)) * 6.2) + 16);
+  const barW = 380, valueW = 130, rowH = 24, top = 64, left = 12;
   const width = left + labelW + barW + valueW, height = top + shown.length * rowH + 44;
   const max = Math.max(2, ...shown.map((r) => Math.ceil(((r.ratio ?? 0) * 1.05) * 2) / 2),
     ...shown.map((r) => (r.target ?? 0) + 0.25));
@@ -34,8 +38,7 @@ export function ratioChart(rows: Row[], title: string, subtitle: string, judged 
       return;
     }
     const color = r.met === null || !judged ? '#8a96a3' : r.met ? '#3c9a4b' : '#d0533f';
-    const note = r.higherIsBetter ? '' : ' (lower is better)';
-    out.push(`<text x="${left + labelW - 8}" y="${y + 16}" text-anchor="end">${esc(r.title + note)}</text>`,
+    out.push(`<text x="${left + labelW - 8}" y="${y + 16}" text-anchor="end">${esc(label(r))}</text>`,
       `<rect x="${x(0)}" y="${y + 5}" width="${Math.max(1, x(ratio) - x(0))}" height="${rowH - 10}" fill="${color}"/>`);
     if (r.target !== null) {  // a tick across the bar with a small triangle on top
       const tx = x(r.target);
