@@ -100,6 +100,26 @@ interface CheckedConnect {
   opOpts: OpOptions;
 }
 
+// A socket whose local port the kernel chose can connect to itself: when nothing listens on the destination
+// port of this machine, the kernel may pick that very port as the source, and TCP's simultaneous open then
+// joins the socket to itself ("connected", and every read waits forever). The Windows backend binds to port 0
+// before ConnectEx, so its source ports come from the pool listeners' ports come from (Linux gives bind()
+// odd ports and connect() even ones, which is why the native Linux backend, binding only for an explicit
+// localAddress and then with IP_BIND_ADDRESS_NO_PORT, practically never meets this); under Wine a test that
+// connected to ports whose listener had just closed did. As Go's net package does (selfConnect), such a
+// connection is closed and the connect tried again; a third one in a row is reported as what it means,
+// ECONNREFUSED. A caller who named the local port asked for that pair and gets it.
+const SELF_CONNECT_TRIES = 3;
+
+/** Internal (not exported by the package): the tests replace `connectedToItself`, because whether the kernel
+ *  picks the destination's own port cannot be arranged from outside. */
+export const selfConnect = {
+  connectedToItself(sock: ReturnType<typeof tcp.open>): boolean {
+    const [local, remote] = tcp.addresses(sock);
+    return local[1] === remote[1] && local[0] === remote[0];
+  },
+};
+
 async function connectChecked(c: CheckedConnect): Promise<Connection> {
   const { host, port, local, localPort, family, noDelay, keepAlive, keepAliveDelay, lookup } = c;
   const scope = new CancelScope(c.opOpts);
@@ -124,17 +144,25 @@ async function connectChecked(c: CheckedConnect): Promise<Connection> {
 
     let lastError: unknown;
     for (const target of targets) {
-      const sock = tcp.open(target.family);
-      try {
-        await scope.run(() => tcp.connect(sock, target.address, port, local?.address, localPort), () => tcp.cancelConnect(sock),
-          { syscall: 'connect', address: target.address, port });
-        if (noDelay) tcp.setNoDelay(sock, true);
-        if (keepAlive) tcp.setKeepAlive(sock, true, keepAliveDelay);
-        return new Connection(sock);
-      } catch (err) {
-        lastError = err;
-        await tcp.close(sock);
-        if (scope.reason !== undefined) throw err;
+      for (let attempt = 1; ; attempt++) {
+        const sock = tcp.open(target.family);
+        try {
+          await scope.run(() => tcp.connect(sock, target.address, port, local?.address, localPort), () => tcp.cancelConnect(sock),
+            { syscall: 'connect', address: target.address, port });
+          if (localPort === undefined && selfConnect.connectedToItself(sock)) {
+            await tcp.close(sock);
+            if (attempt < SELF_CONNECT_TRIES) continue;
+            throw makeSystemError('ECONNREFUSED', 'connect', 0, target.address, port);
+          }
+          if (noDelay) tcp.setNoDelay(sock, true);
+          if (keepAlive) tcp.setKeepAlive(sock, true, keepAliveDelay);
+          return new Connection(sock);
+        } catch (err) {
+          lastError = err;
+          await tcp.close(sock);
+          if (scope.reason !== undefined) throw err;
+        }
+        break;
       }
     }
     throw lastError;

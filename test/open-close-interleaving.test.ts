@@ -109,13 +109,13 @@ describe('open/close interleavings', function () {
   const scale = isWine() ? 10 : 30;  // Wine's sockets are about 50 times slower
   this.timeout((seconds + 45) * 1000);
 
-  // Under Wine too. In one full-suite CI run under Wine out of eight, this test once reported a TCP operation
-  // that never completed ("listener round: still pending 15 s after everything was closed"), and it was
-  // skipped there while that was open. The fix that followed (a connect that looked its host up lost its
-  // timeout and signal: lib/cancel.ts, tcp-cancel.test.ts) may have been the cause: half of the round's
-  // connects go to 'localhost', and one of those whose timeout was lost waits as long as the connect itself
-  // does. That is not proven, but since the fix 32 full-suite runs under Wine with this test enabled passed
-  // (12, then 20, against 1 failure in 8 before), so it runs everywhere again.
+  // Under Wine too. For a while this ran natively only: once in eight full-suite runs under Wine a TCP
+  // operation never completed ("listener round: still pending 15 s after everything was closed"), and once
+  // more after it was re-enabled. The process left hanging then held one socket, [::1]:45295 connected to
+  // [::1]:45295: a connect to 'localhost' had tried ::1, where nothing listens, the kernel had picked the
+  // destination's own port as the source, and TCP's simultaneous open joined the socket to itself. connect()
+  // returned it, and a read without a timeout waited forever. connect() now closes such a connection and
+  // tries again (lib/connect.ts, tcp-self-connect.test.ts).
   it('random connects, accepts, cancels, detaches and closes on listeners and UDP sockets settle with explained codes', async () => {
     const run = new Run(1122);
     const end = Date.now() + seconds * 1000;
