@@ -12,6 +12,21 @@ source scripts/dns-fixture.sh
 dns_fixture_start || echo "test-all: the DNS fixture server did not start; the DNS suites will fail"
 trap dns_fixture_stop EXIT
 
+# A suite that has not finished after this many seconds is killed and counted as failed: a test that hangs,
+# or an operation left in flight that keeps the event loop alive after the last test (mocha runs without
+# --exit on purpose, so that such a leak shows), must fail CI, not stall it. A whole suite takes 1-2 minutes.
+SUITE_LIMIT=${IOCP_NET_SUITE_LIMIT:-600}
+limited() {  # limited OUT CMD...: runs CMD with its output in OUT, within SUITE_LIMIT seconds
+  local out=$1 rc=0
+  shift
+  timeout -k 20 "$SUITE_LIMIT" "$@" >"$out" 2>&1 </dev/null || rc=$?
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "test-all: KILLED after $SUITE_LIMIT s: the suite did not finish (a test hung, or something left in" \
+      "flight kept the process alive after the last test)" >>"$out"
+  fi
+  return "$rc"
+}
+
 passed=0 failed=0 pending=0 status=0 suite=""
 recap=$(mktemp)  # every failing suite's failure report, repeated at the end where a log's tail shows it
 count() {  # adds the counts of one mocha spec-reporter output; a suite that ran nothing counts as a failure
@@ -26,6 +41,7 @@ count() {  # adds the counts of one mocha spec-reporter output; a suite that ran
   status=1
   {
     echo "-- $suite: $f failed (exit $rc)"
+    grep -h '^test-all: KILLED' "$out"
     # mocha's report of its failures runs from "N failing" to the end; without one, show the output's tail
     if grep -Eq '^ *[0-9]+ failing' "$out"; then
       sed -n '/^ *[0-9]\+ failing/,$p' "$out" | head -n 80
@@ -38,7 +54,8 @@ count() {  # adds the counts of one mocha spec-reporter output; a suite that ran
 out=$(mktemp)
 suite="mocha under Wine"
 echo "== $suite (Windows node.exe $WIN_NODE_VERSION, IOCP backend)"
-wine_node node_modules/mocha/bin/mocha.js >"$out" 2>&1
+# wine directly, not wine_node: the output goes to a file already (node.exe fails with EBADF on a pipe)
+limited "$out" wine "$WIN_NODE" node_modules/mocha/bin/mocha.js
 rc=$?
 cat "$out"
 count "$out" $rc
@@ -47,13 +64,13 @@ wineserver -k >/dev/null 2>&1
 if [ -f build/linux-x64/Release/iocp_net.node ]; then
   suite="mocha natively"
   echo "== $suite (node $(node --version), Linux backend)"
-  npx mocha >"$out" 2>&1
+  limited "$out" npx mocha
   rc=$?
   cat "$out"
   count "$out" $rc
   # The same suite again against an AddressSanitizer build: buffer and operation lifetimes.
   suite="mocha under ASan+UBSan"
-  bash scripts/test-asan.sh >"$out" 2>&1
+  limited "$out" bash scripts/test-asan.sh
   rc=$?
   cat "$out"
   count "$out" $rc
@@ -68,7 +85,7 @@ if bash scripts/test-package.sh install "$pkg" >"$out" 2>&1; then
   for where in native wine; do
     suite="installed package ($where)"
     echo "== $suite"
-    bash scripts/test-package.sh "$where" "$pkg" >"$out" 2>&1
+    limited "$out" bash scripts/test-package.sh "$where" "$pkg"
     rc=$?
     cat "$out"
     count "$out" $rc
