@@ -144,15 +144,15 @@ async function connectChecked(c: CheckedConnect): Promise<Connection> {
 
     let lastError: unknown;
     for (const target of targets) {
-      for (let attempt = 1; ; attempt++) {
+      for (let attempt = 1; attempt <= SELF_CONNECT_TRIES; attempt++) {
         const sock = tcp.open(target.family);
         try {
           await scope.run(() => tcp.connect(sock, target.address, port, local?.address, localPort), () => tcp.cancelConnect(sock),
             { syscall: 'connect', address: target.address, port });
           if (localPort === undefined && selfConnect.connectedToItself(sock)) {
+            lastError = makeSystemError('ECONNREFUSED', 'connect', 0, target.address, port);  // if it keeps happening
             await tcp.close(sock);
-            if (attempt < SELF_CONNECT_TRIES) continue;
-            throw makeSystemError('ECONNREFUSED', 'connect', 0, target.address, port);
+            continue;
           }
           if (noDelay) tcp.setNoDelay(sock, true);
           if (keepAlive) tcp.setKeepAlive(sock, true, keepAliveDelay);
@@ -161,8 +161,8 @@ async function connectChecked(c: CheckedConnect): Promise<Connection> {
           lastError = err;
           await tcp.close(sock);
           if (scope.reason !== undefined) throw err;
+          break;  // this address refused or failed: on to the next
         }
-        break;
       }
     }
     throw lastError;
