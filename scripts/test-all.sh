@@ -52,28 +52,25 @@ count() {  # adds the counts of one mocha spec-reporter output; a suite that ran
 }
 
 out=$(mktemp)
-suite="mocha under Wine"
-echo "== $suite (Windows node.exe $WIN_NODE_VERSION, IOCP backend)"
+suite_run() {  # suite_run NAME HEADING CMD...: runs one suite within the limit, prints its output, counts it
+  suite=$1
+  [ -z "$2" ] || echo "== $2"  # test-asan.sh prints its own heading
+  shift 2
+  local rc=0
+  limited "$out" "$@" || rc=$?
+  cat "$out"
+  count "$out" $rc
+}
+
 # wine directly, not wine_node: the output goes to a file already (node.exe fails with EBADF on a pipe)
-limited "$out" wine "$WIN_NODE" node_modules/mocha/bin/mocha.js
-rc=$?
-cat "$out"
-count "$out" $rc
+suite_run "mocha under Wine" "mocha under Wine (Windows node.exe $WIN_NODE_VERSION, IOCP backend)" \
+  wine "$WIN_NODE" node_modules/mocha/bin/mocha.js
 wineserver -k >/dev/null 2>&1
 
 if [ -f build/linux-x64/Release/iocp_net.node ]; then
-  suite="mocha natively"
-  echo "== $suite (node $(node --version), Linux backend)"
-  limited "$out" npx mocha
-  rc=$?
-  cat "$out"
-  count "$out" $rc
+  suite_run "mocha natively" "mocha natively (node $(node --version), Linux backend)" npx mocha
   # The same suite again against an AddressSanitizer build: buffer and operation lifetimes.
-  suite="mocha under ASan+UBSan"
-  limited "$out" bash scripts/test-asan.sh
-  rc=$?
-  cat "$out"
-  count "$out" $rc
+  suite_run "mocha under ASan+UBSan" "" bash scripts/test-asan.sh
 fi
 
 # The package as users get it: npm pack, npm install of the tarball into an empty project, then the
@@ -83,12 +80,7 @@ echo "== npm pack + npm install of the tarball"
 if bash scripts/test-package.sh install "$pkg" >"$out" 2>&1; then
   cat "$out"
   for where in native wine; do
-    suite="installed package ($where)"
-    echo "== $suite"
-    limited "$out" bash scripts/test-package.sh "$where" "$pkg"
-    rc=$?
-    cat "$out"
-    count "$out" $rc
+    suite_run "installed package ($where)" "installed package ($where)" bash scripts/test-package.sh "$where" "$pkg"
   done
 else
   cat "$out"
