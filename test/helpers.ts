@@ -3,6 +3,14 @@ import * as assert from 'node:assert/strict';
 import * as util from 'node:util';
 import { connect, listen, type Connection, type Server } from '../lib';
 
+/** A TCP port nothing listens on (on `host`): bound by a server that is then closed. */
+export async function deadTcpPort(host = '127.0.0.1'): Promise<number> {
+  const server = await listen({ host, port: 0 });
+  const { port } = server.address();
+  await server.close();
+  return port;
+}
+
 /** An echo server on the proactor API; returns it with its port and a promise of the serving loop. */
 export async function echoServer(host = '127.0.0.1'): Promise<{ server: Server; port: number; done: Promise<void> }> {
   const server = await listen({ host, port: 0 });

@@ -2,20 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { connect, listen, type Connection } from '../lib';
 import { native } from '../lib/native';
-import { assertSystemError, connectedPair, platformIt, readExactly, sleep } from './helpers';
+import { assertSystemError, connectedPair, deadTcpPort, platformIt, readExactly, sleep } from './helpers';
 import { isWine } from './udp-helpers';
-
-/** A port nothing listens on: bound by a server that is then closed. */
-async function deadPort(): Promise<number> {
-  const server = await listen({ host: '127.0.0.1', port: 0 });
-  const { port } = server.address();
-  await server.close();
-  return port;
-}
 
 describe('TCP errors', () => {
   it('rejects with ECONNREFUSED when nothing listens', async () => {
-    const port = await deadPort();
+    const port = await deadTcpPort();
     await assert.rejects(connect({ host: '127.0.0.1', port }), (err: Error & { address?: string; port?: number }) => {
       assertSystemError(err, 'ECONNREFUSED', 'connect');
       assert.equal(err.address, '127.0.0.1');

@@ -1,39 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { connect, engineStats, listen, type Connection } from '../lib';
 import { connectedPair, echoServer, platformIt, readExactly, sleep } from './helpers';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
-async function collect(): Promise<void> {
-  // Finalizers of collected wrappers run after the collection, on a later turn of the loop.
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await sleep(20);
-  }
-}
-
-function runChild(exe: string, script: string, timeoutMs: number, args: string[] = []): Promise<number | string> {
-  return new Promise((resolve) => {
-    // stdio ignored: under Wine a node.exe whose stdout is a pipe fails with EBADF.
-    const child = spawn(exe, [script, ...args], { stdio: 'ignore' });
-    const timer = setTimeout(() => {
-      child.kill();
-      resolve('did not exit within the time limit');
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code ?? 'killed');
-    });
-  });
-}
+import { collect, runChild } from './lifecycle-helpers';
 
 describe('TCP lifecycle and resources', () => {
   it('close() with a read and writes pending rejects them with ERR_SOCKET_CLOSED and releases everything', async () => {

@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { connect, engineStats, listen } from '../lib';
 import { selfConnect } from '../lib/connect';
-import { readExactly } from './helpers';
+import { deadTcpPort, readExactly } from './helpers';
 
 /** Makes the next `times` checks of freshly connected sockets find them joined to themselves; the real check
  *  comes back on `restore()`. */
@@ -20,14 +20,6 @@ function reportSelfConnects(times: number): { restore(): void; reported(): numbe
     return true;
   };
   return { restore: () => { selfConnect.connectedToItself = real; }, reported: () => reported };
-}
-
-/** A port nothing listens on (a moment ago a listener had it). */
-async function freePort(host: string): Promise<number> {
-  const probe = await listen({ host, port: 0 });
-  const { port } = probe.address();
-  await probe.close();
-  return port;
 }
 
 describe('TCP connections to themselves', () => {
@@ -90,7 +82,7 @@ describe('TCP connections to themselves', () => {
 
   for (const host of ['127.0.0.1', '::1']) {
     it(`a caller who names the local port gets the connection to itself it asked for (${host})`, async () => {
-      const port = await freePort(host);
+      const port = await deadTcpPort(host);
       const conn = await connect({ host, port, localAddress: host, localPort: port });
       assert.equal(conn.localPort, port);
       assert.equal(conn.remotePort, port);

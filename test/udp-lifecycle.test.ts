@@ -1,38 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { createUdpSocket, engineStats } from '../lib';
 import { sleep } from './helpers';
+import { collect, runChild } from './lifecycle-helpers';
 import { closeAll, udpPair } from './udp-helpers';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
-async function collect(): Promise<void> {
-  // Finalizers of collected wrappers run after the collection, on a later turn of the loop.
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await sleep(20);
-  }
-}
-
-function runChild(script: string, timeoutMs: number): Promise<number | string> {
-  return new Promise((resolve) => {
-    // stdio ignored: under Wine a node.exe whose stdout is a pipe fails with EBADF.
-    const child = spawn(process.execPath, [script], { stdio: 'ignore' });
-    const timer = setTimeout(() => {
-      child.kill();
-      resolve('did not exit within the time limit');
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code ?? 'killed');
-    });
-  });
-}
 
 describe('UDP lifecycle and resources', () => {
   it('1,000 sockets opened, used and closed leave no growth in sockets, handles or memory', async function () {
@@ -113,6 +85,6 @@ describe('UDP lifecycle and resources', () => {
 
   it('the process exits by itself once every UDP socket is closed', async function () {
     this.timeout(120000);
-    assert.equal(await runChild(path.join(__dirname, 'fixtures', 'udp-exit-by-itself.js'), 60000), 0);
+    assert.equal(await runChild(process.execPath, path.join(__dirname, 'fixtures', 'udp-exit-by-itself.js'), 60000), 0);
   });
 });
