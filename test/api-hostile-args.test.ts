@@ -8,6 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as util from 'node:util';
 import { connect, createLookup, createUdpSocket, engineStats, listen, Resolver } from '../lib';
+import { deadPort } from './udp-helpers';
 
 /** mulberry32: a small seeded generator, so that the same calls are made on every run. */
 function seeded(seed: number): () => number {
@@ -126,13 +127,7 @@ describe('hostile arguments to the public API (seeded)', () => {
     const random = seeded(20261122);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
     const arg = (): never => pick(hostileValues()) as never;
-    const deadServer = async (): Promise<string> => {
-      const s = await createUdpSocket({ type: 'udp4', address: '127.0.0.1' });
-      const port = s.address().port;
-      await s.close();
-      return `127.0.0.1:${port}`;
-    };
-    const resolver = new Resolver({ servers: [await deadServer()], timeout: 100, tries: 1, cache: false });
+    const resolver = new Resolver({ servers: [`127.0.0.1:${await deadPort('udp4')}`], timeout: 100, tries: 1, cache: false });
     const lookup = createLookup({ resolver, hostsFile: false, search: [] });
     const methods: Array<[string, () => unknown]> = [
       ['resolve', () => resolver.resolve(arg(), arg())], ['resolve4', () => resolver.resolve4(arg(), arg())],
