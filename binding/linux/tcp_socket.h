@@ -77,8 +77,7 @@ class TcpSocket : public EpollHandle {
   SysError RecordLocalAddress();
 
   int af_;
-  bool readable_ = true;  // cleared by EAGAIN or a short read, set by an epoll event: no syscall sure to fail
-  bool read_end_seen_ = false;  // FIN, reset or error reported: a short read no longer means "drained"
+  bool readable_ = true;  // cleared by EAGAIN, set by an epoll event: no syscall sure to fail
   bool writable_ = true;
   bool shut_down_ = false;
   bool connected_ = false;
