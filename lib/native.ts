@@ -77,6 +77,10 @@ export interface NativeAddon {
   /** Registers the function that makes UDP receive results (lib/udp.ts). */
   setDatagramFactory(factory: (bytesOrData: number | Buffer, address: string | undefined, port: number, ipv6: boolean,
                                truncated: boolean) => object): void;
+  /** Registers how a chunk read's Buffer is made (lib/connection.ts: Buffer.allocUnsafe); null goes back to
+   *  napi_create_buffer_copy. A read whose allocator throws or returns less than a Buffer of the size asked
+   *  for rejects, and the bytes it took are lost with it. */
+  setChunkAllocator(allocate: ((size: number) => unknown) | null): void;
   stats(): EngineStats;
   /** Windows only: the DNS servers of the adapters that are up, in c-ares' order ("192.0.2.53",
    *  "fe80::1%12"). Throws when GetAdaptersAddresses fails. */

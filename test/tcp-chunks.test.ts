@@ -2,6 +2,8 @@
 // hand back a fresh Buffer of what arrived.
 import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { engineStats } from '../lib';
 import { assertSystemError, connectedPair, isAbortError, sleep } from './helpers';
 
@@ -77,6 +79,47 @@ describe('TCP chunk reads (readChunk and async iteration)', () => {
       await peer.close();
       await server.close();
     }
+  });
+
+  it('a chunk under 4 KiB is a slice of Node\'s Buffer pool, a larger one has memory of its own', async () => {
+    const { server, client, peer } = await connectedPair();
+    try {
+      await client.write('small');
+      const small = (await peer.readChunk())!;
+      assert.equal(small.toString(), 'small');
+      assert.equal(small.buffer.byteLength, Buffer.poolSize, 'made as Buffer.allocUnsafe(5) makes it');
+      const data = randomBytes(40_000);
+      const sending = client.write(data);
+      const chunks: Buffer[] = [];
+      for (let got = 0; got < data.length;) {
+        const chunk = (await peer.readChunk())!;
+        const pooled = chunk.length < Buffer.poolSize >>> 1;
+        assert.equal(chunk.buffer.byteLength, pooled ? Buffer.poolSize : chunk.length, `a ${chunk.length}-byte chunk`);
+        chunks.push(chunk);
+        got += chunk.length;
+      }
+      await sending;
+      assert.ok(Buffer.concat(chunks).equals(data));
+    } finally {
+      await client.close();
+      await peer.close();
+      await server.close();
+    }
+  });
+
+  it('a chunk allocator that throws or returns too little rejects the read with an Error, never an overrun', async () => {
+    // Only lib/connection.ts registers the allocator; this checks the native side against any other
+    // (in a worker, whose engine has its own), and that it still makes chunks when none is registered.
+    const w = new Worker(path.join(__dirname, 'fixtures', 'chunk-allocators.js'));
+    const got = await new Promise<Record<string, unknown>>((r, j) => { w.once('message', r); w.once('error', j); });
+    assert.deepEqual(got, {
+      'none registered': { text: 'none registered', isBuffer: true, ownMemory: true },
+      throws: { error: 'allocator refused', isError: true },
+      'one byte short': { error: 'cannot allocate a Buffer for the data read', isError: true },
+      'not a buffer': { error: 'cannot allocate a Buffer for the data read', isError: true },
+      pooled: { text: 'pooled', isBuffer: true, ownMemory: false },
+    });
+    assert.equal(await new Promise((r) => w.once('exit', r)), 0);
   });
 
   it('rejects bad readChunk options synchronously with Node codes', async () => {

@@ -1,5 +1,7 @@
 #include "addon.h"
 
+#include <cstring>
+
 #include "tcp_wrap.h"
 #include "udp_wrap.h"
 
@@ -45,6 +47,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
   DefineAddon(exports, {
                            InstanceMethod("setErrorFactory", &Addon::SetErrorFactory),
                            InstanceMethod("setDatagramFactory", &Addon::SetDatagramFactory),
+                           InstanceMethod("setChunkAllocator", &Addon::SetChunkAllocator),
                            InstanceMethod("stats", &Addon::GetStats),
                            InstanceValue("backend", Napi::String::New(env, kBackend)),
                        });
@@ -78,6 +81,33 @@ Napi::Value Addon::SetDatagramFactory(const Napi::CallbackInfo& info) {
   if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setDatagramFactory expects a function");
   datagram_factory_.Set(info[0].As<Napi::Function>());
   return info.Env().Undefined();
+}
+
+Napi::Value Addon::SetChunkAllocator(const Napi::CallbackInfo& info) {
+  if (info[0].IsNull()) {
+    chunk_allocator_.Reset();
+    return info.Env().Undefined();
+  }
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setChunkAllocator expects a function or null");
+  chunk_allocator_ = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+napi_value Addon::NewChunk(napi_env env, const char* data, size_t n) {
+  napi_value out;
+  if (chunk_allocator_.IsEmpty()) {
+    return napi_create_buffer_copy(env, n, data, nullptr, &out) == napi_ok ? out : nullptr;
+  }
+  napi_value size, undefined;
+  napi_create_uint32(env, static_cast<uint32_t>(n), &size);
+  napi_get_undefined(env, &undefined);
+  if (napi_call_function(env, undefined, chunk_allocator_.Value(), 1, &size, &out) != napi_ok) return nullptr;
+  void* mem = nullptr;
+  size_t len = 0;
+  // Anything but a Buffer of at least n bytes is refused rather than written past.
+  if (napi_get_buffer_info(env, out, &mem, &len) != napi_ok || len < n) return nullptr;
+  memcpy(mem, data, n);
+  return out;
 }
 
 Napi::Value Addon::GetStats(const Napi::CallbackInfo& info) {

@@ -32,9 +32,15 @@ class Addon : public Napi::Addon<Addon> {
 
   DatagramFactory& datagram_factory() { return datagram_factory_; }
 
+  // A new Buffer holding a copy of n bytes, for a chunk read's result: made by the function the TS layer
+  // registered (Buffer.allocUnsafe), or by napi_create_buffer_copy when none is. Returns nullptr on
+  // failure, with the allocator's exception pending if it threw.
+  napi_value NewChunk(napi_env env, const char* data, size_t n);
+
  private:
   Napi::Value SetErrorFactory(const Napi::CallbackInfo& info);
   Napi::Value SetDatagramFactory(const Napi::CallbackInfo& info);
+  Napi::Value SetChunkAllocator(const Napi::CallbackInfo& info);
   Napi::Value GetStats(const Napi::CallbackInfo& info);
   static void OnEnvCleanup(void* arg);
 
@@ -42,6 +48,7 @@ class Addon : public Napi::Addon<Addon> {
   Engine* engine_ = nullptr;
   Napi::FunctionReference error_factory_;
   DatagramFactory datagram_factory_;
+  Napi::FunctionReference chunk_allocator_;
 };
 
 }  // namespace iocpnet

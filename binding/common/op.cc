@@ -80,7 +80,7 @@ void Op::ResolveChunk(napi_env env, const char* data, size_t n) {
   napi_value v;
   if (n == 0) {
     napi_get_null(env, &v);
-  } else if (napi_create_buffer_copy(env, n, data, nullptr, &v) != napi_ok) {
+  } else if ((v = Addon::Of(env)->NewChunk(env, data, n)) == nullptr) {
     RejectWithPending(env, "cannot allocate a Buffer for the data read");
     return;
   }
@@ -109,7 +109,11 @@ void Op::RejectWithPending(napi_env env, const char* fallback) {
   bool pending = false;
   napi_is_exception_pending(env, &pending);
   if (pending) napi_get_and_clear_last_exception(env, &err);
-  else napi_create_string_utf8(env, fallback, NAPI_AUTO_LENGTH, &err);
+  else {
+    napi_value msg;
+    napi_create_string_utf8(env, fallback, NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, nullptr, msg, &err);  // a reason callers can treat as every other: an Error
+  }
   RejectWith(env, err);
 }
 
