@@ -28,12 +28,6 @@ type Ends = [local: AddressTriple, remote: AddressTriple];
 
 const tcp = native.tcp;
 
-// readChunk()'s Buffers are made by Buffer.allocUnsafe, so a small chunk is a slice of Node's shared pool
-// rather than a Buffer with memory of its own: the native side then fills it. At 1,000 connections this
-// made an echo server on readChunk() ~5% faster than napi_create_buffer_copy, which mallocs and registers
-// a new backing store for every chunk.
-native.setChunkAllocator(Buffer.allocUnsafe);
-
 // Every field costs each idle connection 8 bytes of heap, so a connection holds only its native socket,
 // its closed flag and, once someone asks, its addresses. (No private methods either: they would add a
 // brand field to every instance.)

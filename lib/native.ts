@@ -77,7 +77,7 @@ export interface NativeAddon {
   /** Registers the function that makes UDP receive results (lib/udp.ts). */
   setDatagramFactory(factory: (bytesOrData: number | Buffer, address: string | undefined, port: number, ipv6: boolean,
                                truncated: boolean) => object): void;
-  /** Registers how a chunk read's Buffer is made (lib/connection.ts: Buffer.allocUnsafe); null goes back to
+  /** Registers how a chunk read's Buffer is made (below: Buffer.allocUnsafe); null goes back to
    *  napi_create_buffer_copy. A read whose allocator throws or returns less than a Buffer of the size asked
    *  for rejects, and the bytes it took are lost with it. */
   setChunkAllocator(allocate: ((size: number) => unknown) | null): void;
@@ -119,3 +119,9 @@ function load(): NativeAddon {
 }
 
 export const native: NativeAddon = load();
+
+// The Buffers of readChunk() and of UDP's chunk receives are made by Buffer.allocUnsafe, so a small one is
+// a slice of Node's shared pool rather than a Buffer with memory of its own; the native side fills it. At
+// 1,000 connections this made an echo server on readChunk() ~5% faster than napi_create_buffer_copy,
+// which mallocs and registers a new backing store for every chunk.
+native.setChunkAllocator(Buffer.allocUnsafe);

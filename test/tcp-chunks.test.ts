@@ -108,7 +108,7 @@ describe('TCP chunk reads (readChunk and async iteration)', () => {
   });
 
   it('a chunk allocator that throws or returns too little rejects the read with an Error, never an overrun', async () => {
-    // Only lib/connection.ts registers the allocator; this checks the native side against any other
+    // Only lib/native.ts registers the allocator; this checks the native side against any other
     // (in a worker, whose engine has its own), and that it still makes chunks when none is registered.
     const w = new Worker(path.join(__dirname, 'fixtures', 'chunk-allocators.js'));
     const got = await new Promise<Record<string, unknown>>((r, j) => { w.once('message', r); w.once('error', j); });

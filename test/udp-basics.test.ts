@@ -101,6 +101,21 @@ describe('UDP round trips', () => {
     await closeAll(a, b);
   });
 
+  it('recvMessage() gives an empty datagram as an empty Buffer, and a small one as a slice of Node\'s pool', async () => {
+    const [a, b] = await udpPair();
+    const empty = a.recvMessage({ timeout: 20000 });
+    await b.send(Buffer.alloc(0), a.address().port, '127.0.0.1');
+    const e = await empty;
+    assert.ok(Buffer.isBuffer(e.data));
+    assert.equal(e.data.length, 0);
+    const small = a.recvMessage({ timeout: 20000 });
+    await b.send('small', a.address().port, '127.0.0.1');
+    const s = await small;
+    assert.equal(s.data.toString(), 'small');
+    assert.equal(s.data.buffer.byteLength, Buffer.poolSize, 'made as Buffer.allocUnsafe(5) makes it');
+    await closeAll(a, b);
+  });
+
   it('a dual-stack udp6 socket exchanges with udp4 peers (IPv4-mapped addresses)', async () => {
     const six = await createUdpSocket({ type: 'udp6', address: '::' });
     const four = await createUdpSocket({ type: 'udp4', address: '127.0.0.1' });
@@ -175,7 +190,10 @@ describe('UDP round trips', () => {
       if (seen.length === 3) break;   // leaves the socket open
     }
     assert.deepEqual(seen.map(String), ['one', 'two', 'three']);
-    assert.notEqual(seen[0].buffer, seen[1].buffer);
+    // Fresh: no two share memory (small ones are separate slices of Node's pool, as Buffer.allocUnsafe's).
+    const overlap = (x: Buffer, y: Buffer): boolean => x.buffer === y.buffer &&
+      x.byteOffset < y.byteOffset + y.length && y.byteOffset < x.byteOffset + x.length;
+    assert.ok(!overlap(seen[0], seen[1]) && !overlap(seen[1], seen[2]) && !overlap(seen[0], seen[2]));
 
     const buf = Buffer.alloc(16);
     const texts: string[] = [];

@@ -106,7 +106,7 @@ napi_value Addon::NewChunk(napi_env env, const char* data, size_t n) {
   size_t len = 0;
   // Anything but a Buffer of at least n bytes is refused rather than written past.
   if (napi_get_buffer_info(env, out, &mem, &len) != napi_ok || len < n) return nullptr;
-  memcpy(mem, data, n);
+  if (n > 0) memcpy(mem, data, n);  // an empty datagram's Buffer may have no memory at all
   return out;
 }
 

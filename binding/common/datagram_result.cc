@@ -54,8 +54,8 @@ void ResolveDatagram(Op* op, napi_env env, const char* chunk, size_t bytes, cons
   if (op->settled() || op->engine()->tearing_down()) return;
   napi_value first;
   if (chunk != nullptr) {
-    void* copy = nullptr;
-    if (napi_create_buffer_copy(env, bytes, bytes > 0 ? chunk : "", &copy, &first) != napi_ok) {
+    // Made the way TCP chunks are (Addon::NewChunk): a DNS answer or a small datagram is a slice of Node's pool.
+    if ((first = Addon::Of(env)->NewChunk(env, bytes > 0 ? chunk : "", bytes)) == nullptr) {
       op->RejectWithPending(env, "cannot allocate a Buffer for the datagram");
       return;
     }
