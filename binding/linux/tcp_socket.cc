@@ -117,6 +117,7 @@ SysError TcpSocket::FailureOf(const Op* op, const SysError& os) const {
 
 void TcpSocket::OnReady(napi_env env, uint32_t events) {
   if (fd_ < 0) return;
+  inline_.Refill();
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) readable_ = true;
   if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) writable_ = true;
   if (connect_ != nullptr) ContinueConnect(env);
@@ -258,11 +259,12 @@ napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
     delete op;
     return promise;
   }
-  if (readable_) {
+  if (readable_ && inline_.available()) {
     // Data (or FIN, or an error) already there: complete at once, no wait.
     int64_t got = -1;
     const SysError e = TryRecv(op, &got);
     if (!e.ok() || got >= 0) {
+      inline_.Spend();
       if (e.ok()) op->Complete(env, got);
       else op->Reject(env, e);
       delete op;
@@ -272,6 +274,7 @@ napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
   op->PinAll(env, bufs);
   read_ = op;
   OpHandedToOs(env);
+  if (readable_) Kick();  // the budget is used up, not the data: go on from the engine's next dispatch
   return promise;
 }
 
@@ -353,9 +356,12 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
     // Nothing queued ahead: hand everything to the kernel now. A write it takes whole needs neither an
     // operation object nor a promise: JS receives undefined and returns its shared resolved promise.
     if (total == 0) return nullptr;
-    if (writable_) {
+    if (writable_ && inline_.available()) {
       early = SendNow(bufs, &sent);
-      if (early.ok() && sent == total) return nullptr;
+      if (early.ok() && sent == total) {
+        inline_.Spend();
+        return nullptr;
+      }
     }
   }
   auto* op = new WriteOp(engine_, bufs);
@@ -370,6 +376,7 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
   op->PinAll(env, bufs);
   writes_.push_back(op);
   OpHandedToOs(env);
+  if (writable_ && writes_.front() == op) Kick();  // not sent for want of budget: send from the next dispatch
   return promise;
 }
 

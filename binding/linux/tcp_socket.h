@@ -7,6 +7,7 @@
 
 #include <sys/uio.h>
 
+#include "../common/inline_budget.h"
 #include "../common/op_queue.h"
 #include "../common/sockaddr.h"
 #include "../common/stream_fault.h"
@@ -79,6 +80,7 @@ class TcpSocket : public EpollHandle {
   int af_;
   bool readable_ = true;  // cleared by EAGAIN, set by an epoll event: no syscall sure to fail
   bool writable_ = true;
+  InlineBudget inline_;  // refilled by every OnReady
   bool shut_down_ = false;
   bool connected_ = false;
   StreamFault fault_;  // the error that broke the connection, for the direction that did not meet it

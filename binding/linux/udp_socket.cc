@@ -82,7 +82,7 @@ void UdpSocket::OnReady(napi_env env, uint32_t events) {
   if (fd_ < 0) return;
   if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) readable_ = true;  // EPOLLERR: an ICMP error to report
   if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) writable_ = true;
-  drain_budget_ = kDrainBudget;  // a wake-up from the engine: receives may complete at once again
+  inline_.Refill();  // a wake-up from the engine: operations may complete at once again
   if (recv_ != nullptr) ContinueRecv(env);
   if (!sends_.empty() && fd_ >= 0) Flush(env);
 }
@@ -179,14 +179,14 @@ napi_value UdpSocket::Recv(napi_env env, BufferList&& bufs, size_t chunk_max) {
     delete op;
     return promise;
   }
-  if (readable_ && drain_budget_ > 0) {
+  if (readable_ && inline_.available()) {
     // A datagram (or an error) already queued: complete at once, no wait.
     int64_t got = -1;
     bool truncated = false;
     SockAddr from;
     const SysError e = TryRecv(op, &got, &truncated, &from);
     if (!e.ok() || got >= 0) {
-      drain_budget_--;
+      inline_.Spend();
       if (e.ok()) {
         ResolveDatagram(op, env, op->chunk(), static_cast<size_t>(got), from, truncated);
       } else {
@@ -268,13 +268,16 @@ napi_value UdpSocket::Send(napi_env env, BufferList&& bufs, const SockAddr* to, 
   SysError early;
   if (fd_ < 0) {
     early = SysError::Of(kErrSocketClosed);
-  } else if (sends_.empty() && writable_) {
+  } else if (sends_.empty() && writable_ && inline_.available()) {
     // Nothing queued ahead: hand the datagram over now. One the kernel takes at once needs neither an
     // operation nor a promise.
     SmallVector<iovec, 8> iov;
     AppendIovecs(bufs, &iov);
     early = SendOne(iov.data(), iov.size(), to);
-    if (early.ok()) return nullptr;
+    if (early.ok()) {
+      inline_.Spend();
+      return nullptr;
+    }
     if (!writable_) early = SysError::Ok();  // EAGAIN: queue it
   }
   auto* op = new SendOp(engine_, bufs, to);
@@ -290,6 +293,7 @@ napi_value UdpSocket::Send(napi_env env, BufferList&& bufs, const SockAddr* to, 
   op->PinAll(env, bufs);
   sends_.push_back(op);
   OpHandedToOs(env);
+  if (writable_ && sends_.front() == op) Kick();  // not sent for want of budget: send from the next dispatch
   return promise;
 }
 

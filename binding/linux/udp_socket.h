@@ -2,9 +2,10 @@
 //
 // Receiving: a receive first reads without blocking (recvmsg); only when nothing is queued does it wait,
 // counted in flight, for EPOLLIN — the readiness the Windows backend gets from its zero-byte MSG_PEEK, and
-// like it without holding a buffer in the kernel. Receives that find datagrams queued complete at once, at
-// most kDrainBudget in a row; then one waits for the engine's next dispatch (Kick), so a busy socket cannot
-// keep the JS thread in a chain of synchronous completions. MSG_TRUNC marks a datagram larger than the
+// like it without holding a buffer in the kernel. Receives that find datagrams queued complete at once, and
+// so do sends the kernel takes at once, at most InlineBudget::kPerWake in a row; then one waits for the
+// engine's next dispatch (Kick), so a busy socket cannot keep the JS thread in a chain of synchronous
+// completions. MSG_TRUNC marks a datagram larger than the
 // buffers: it is delivered cut, with truncated = true.
 //
 // ICMP: without IP_RECVERR, Linux reports a port unreachable only to a connected socket (as the socket
@@ -18,6 +19,7 @@
 
 #include <vector>
 
+#include "../common/inline_budget.h"
 #include "../common/op_queue.h"
 #include "../common/sockaddr.h"
 #include "../common/udp_options.h"
@@ -29,9 +31,6 @@ class UdpSocket : public EpollHandle {
  public:
   static constexpr SocketKind kKind = SocketKind::kUdp;
   SocketKind kind() const override { return kKind; }
-
-  // Receives in a row that may complete without waiting for the engine (libuv drains 32 per wake-up).
-  static constexpr int kDrainBudget = 32;
 
   static UdpSocket* Create(Engine* engine, int af, SysError* err);
 
@@ -83,7 +82,7 @@ class UdpSocket : public EpollHandle {
   bool connected_ = false;
   SockAddr remote_;
   SockAddr bound_;  // the bound address, with the port the kernel chose
-  int drain_budget_ = kDrainBudget;
+  InlineBudget inline_;  // receives and sends that may still complete at once; refilled by every OnReady
   RecvOp* recv_ = nullptr;
   OpQueue<SendOp> sends_;  // in order; each counted in flight while queued
 };

@@ -230,14 +230,18 @@ napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
     delete op;
     return promise;
   }
-  // Data already there: complete at once, no kernel round trip.
-  int64_t got = -1;
-  SysError e = TryRecv(op, &got);
-  if (!e.ok() || got >= 0) {
-    if (e.ok()) op->Complete(env, got);
-    else op->Reject(env, e);
-    delete op;
-    return promise;
+  // Data already there: complete at once, no kernel round trip (while the budget lasts; then the
+  // zero-byte read below completes through the port at once).
+  if (inline_.available()) {
+    int64_t got = -1;
+    SysError e = TryRecv(op, &got);
+    if (!e.ok() || got >= 0) {
+      inline_.Spend();
+      if (e.ok()) op->Complete(env, got);
+      else op->Reject(env, e);
+      delete op;
+      return promise;
+    }
   }
   op->PinAll(env, bufs);
   read_ = op;
@@ -267,6 +271,7 @@ void TcpSocket::OnZeroRead(IocpOp* base, napi_env env) {
   TcpSocket* self = op->sock;
   self->Retain();  // OpReturned below may drop the last reference; keep self valid until then
   self->OpReturned(env);
+  self->inline_.Refill();
   SysError e = ReadError(self->fault_.Note(MapNtStatus(op->status())));
   if (!e.ok() || self->closing_) {
     self->read_ = nullptr;
@@ -308,7 +313,7 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
   DWORD sent = 0;
   if (shut_down_ || pending_shutdown_ != nullptr) {
     early = SysError::Of("EPIPE");
-  } else if (writes_.empty()) {
+  } else if (writes_.empty() && inline_.available()) {
     // Nothing queued ahead: hand everything to the kernel now, without blocking. A write it takes whole
     // needs neither an operation object nor a promise: JS receives undefined and returns its shared
     // resolved promise (as on Linux).
@@ -323,7 +328,10 @@ napi_value TcpSocket::Write(napi_env env, BufferList&& bufs, uint32_t id) {
       if (e != WSAEWOULDBLOCK) early = fault_.Note(MapOsError(e));
       sent = 0;
     }
-    if (early.ok() && sent == total) return nullptr;
+    if (early.ok() && sent == total) {
+      inline_.Spend();
+      return nullptr;
+    }
   }
   auto* op = new WriteOp(this, bufs);
   napi_value promise = op->Begin(env);
@@ -387,6 +395,7 @@ void TcpSocket::OnWriteDone(IocpOp* base, napi_env env) {
   self->Retain();
   self->write_in_flight_ = false;
   self->OpReturned(env);
+  self->inline_.Refill();
   SysError e = self->fault_.Note(MapNtStatus(op->status()));
   // The kernel read this memory while JS could run: if JS detached it meanwhile, what went out is unknown
   // (and a failure the kernel reported, such as a fault on memory freed since, has that as its cause).

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "../common/inline_budget.h"
 #include "../common/op_queue.h"
 #include "../common/socket_base.h"
 #include "../common/sockaddr.h"
@@ -83,6 +84,7 @@ class TcpSocket : public SocketBase {
   ReadOp* read_ = nullptr;
   OpQueue<WriteOp> writes_;  // front is the one in flight when write_in_flight_
   bool write_in_flight_ = false;
+  InlineBudget inline_;  // refilled by every completion through the port
   Op* pending_shutdown_ = nullptr;
   bool shut_down_ = false;
   StreamFault fault_;  // the error that broke the connection, for the direction that did not meet it

@@ -190,14 +190,14 @@ napi_value UdpSocket::Recv(napi_env env, BufferList&& bufs, size_t chunk_max) {
     delete op;
     return promise;
   }
-  if (drain_budget_ > 0) {
+  if (inline_.available()) {
     // A datagram already queued: complete at once, no kernel round trip.
     int64_t got = -1;
     bool truncated = false;
     SockAddr from;
     const SysError e = TryRecv(op, &got, &truncated, &from);
     if (!e.ok() || got >= 0) {
-      drain_budget_--;
+      inline_.Spend();
       if (e.ok()) {
         ResolveDatagram(op, env, op->chunk(), static_cast<size_t>(got), from, truncated);
       } else {
@@ -262,7 +262,7 @@ void UdpSocket::OnPeek(IocpOp* base, napi_env env) {
   auto* op = static_cast<RecvOp*>(base);
   UdpSocket* self = op->sock;
   self->Retain();  // OpReturned at the end may drop the last reference
-  self->drain_budget_ = kDrainBudget;  // a wake-up through the port: receives may complete at once again
+  self->inline_.Refill();  // a wake-up through the port: operations may complete at once again
   SysError e = MapNtStatus(op->status());
   // "A datagram is here": success, or STATUS_BUFFER_OVERFLOW (mapped from ERROR_MORE_DATA). An ICMP error on
   // an unconnected socket is only consumed by a real read, which may find a datagram too.
@@ -299,7 +299,7 @@ napi_value UdpSocket::Send(napi_env env, BufferList&& bufs, const SockAddr* to, 
   SysError early;
   if (s_ == INVALID_SOCKET) {
     early = SysError::Of(kErrSocketClosed);
-  } else if (sends_.empty()) {
+  } else if (sends_.empty() && inline_.available()) {
     // Nothing queued ahead: hand the datagram over now. One the OS takes at once needs neither an
     // operation nor a promise.
     SmallVector<WSABUF, 8> wb;
@@ -307,6 +307,7 @@ napi_value UdpSocket::Send(napi_env env, BufferList&& bufs, const SockAddr* to, 
     DWORD sent = 0;
     if (WSASendTo(s_, wb.data(), static_cast<DWORD>(wb.size()), &sent, 0, to != nullptr ? to->get() : nullptr, to != nullptr ? to->len : 0, nullptr,
                   nullptr) == 0) {
+      inline_.Spend();
       return nullptr;
     }
     const int err = WSAGetLastError();
@@ -375,6 +376,7 @@ void UdpSocket::OnSendDone(IocpOp* base, napi_env env) {
   UdpSocket* self = op->sock;
   self->Retain();
   self->send_in_flight_ = false;
+  self->inline_.Refill();
   self->sends_.pop_front();
   SysError e = MapNtStatus(op->status());
   if (self->connected_ && IsIcmpError(e)) e = Refused(e);

@@ -4,8 +4,9 @@
 // datagram is queued does it wait, with one zero-byte overlapped WSARecv(MSG_PEEK): it pins no buffer and
 // its completion — success, STATUS_BUFFER_OVERFLOW/ERROR_MORE_DATA or WSAEMSGSIZE, all meaning "a datagram
 // is here" — is followed by the non-blocking read into the caller's buffers. Receives that find datagrams
-// queued complete at once, at most kDrainBudget in a row; then one goes through the port, so a busy socket
-// cannot keep the JS thread in a chain of synchronous completions. A datagram larger than the buffers is
+// queued complete at once, and so do sends the OS takes at once, at most InlineBudget::kPerWake in a row;
+// then one goes through the port, so a busy socket cannot keep the JS thread in a chain of synchronous
+// completions. A datagram larger than the buffers is
 // delivered cut, with truncated = true (WSAEMSGSIZE is not an error here).
 //
 // ICMP: SIO_UDP_CONNRESET is off while the socket is unconnected, so a port-unreachable answer to some
@@ -18,6 +19,7 @@
 
 #include <vector>
 
+#include "../common/inline_budget.h"
 #include "../common/op_queue.h"
 #include "../common/socket_base.h"
 #include "../common/sockaddr.h"
@@ -30,9 +32,6 @@ class UdpSocket : public SocketBase {
  public:
   static constexpr SocketKind kKind = SocketKind::kUdp;
   SocketKind kind() const override { return kKind; }
-
-  // Receives in a row that may complete without a trip through the port (libuv drains 32 per wake-up).
-  static constexpr int kDrainBudget = 32;
 
   static UdpSocket* Create(Engine* engine, int af, SysError* err);
 
@@ -90,7 +89,7 @@ class UdpSocket : public SocketBase {
   bool connected_ = false;
   SockAddr remote_;
   RecvOp* recv_ = nullptr;
-  int drain_budget_ = kDrainBudget;  // receives still allowed to complete at once before one waits on the port
+  InlineBudget inline_;  // receives and sends that may still complete at once; refilled by every completion
   OpQueue<SendOp> sends_;  // front is the one in flight when send_in_flight_
   bool send_in_flight_ = false;
 };

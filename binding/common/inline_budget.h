@@ -1,0 +1,31 @@
+// How many operations of one socket may complete inside the call that started them (a read that finds
+// data, a write the kernel takes whole) before one must wait for the engine.
+//
+// Such an operation settles its promise at once, and its continuation runs as a microtask; Node drains the
+// microtask queue before it returns to the event loop. A connection whose reads always find data (a peer
+// faster than the reader) or whose writes are always taken would so keep the loop from ever running
+// timers or other I/O. After kPerWake of them in a row, the next operation takes the asynchronous path
+// and completes from the engine's next dispatch, after the loop has turned; every wake-up of the socket
+// by the engine refills the budget. libuv reads at most 32 times per wake-up for the same reason. TCP and
+// UDP sockets on both backends keep one each, for reads (receives) and writes (sends) together.
+#pragma once
+
+#include <cstdint>
+
+namespace iocpnet {
+
+class InlineBudget {
+ public:
+  static constexpr uint8_t kPerWake = 32;
+
+  bool available() const { return left_ > 0; }
+  void Spend() {
+    if (left_ > 0) left_--;
+  }
+  void Refill() { left_ = kPerWake; }
+
+ private:
+  uint8_t left_ = kPerWake;
+};
+
+}  // namespace iocpnet

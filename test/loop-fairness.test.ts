@@ -1,0 +1,120 @@
+// The event loop keeps turning under operations that complete at once. A read that finds data, a write the
+// kernel takes whole and a receive that finds a datagram settle inside the call, and their continuations
+// run as microtasks, which Node drains before it returns to the loop: without a limit, a connection whose
+// peer is faster than the reader (or whose writes are always taken) would starve timers, setImmediate and
+// every other socket. Each socket completes at most 32 operations in a row that way
+// (binding/common/inline_budget.h); then one waits for the engine's next dispatch.
+import * as assert from 'node:assert/strict';
+import { engineStats } from '../lib';
+import { connectedPair, readExactly, sleep } from './helpers';
+import { closeAll, udpPair } from './udp-helpers';
+
+const BUDGET = 32;
+// What may complete before setImmediate's callback: the budget, plus what the engine's dispatches that come
+// before the check phase (the loop's poll phase) complete themselves.
+const LIMIT = 2 * BUDGET + 8;
+
+/** Runs `step` until it returns false; returns how many steps ran before a setImmediate queued at the start fired. */
+async function stepsBeforeImmediate(step: () => Promise<boolean>): Promise<{ before: number; total: number }> {
+  let total = 0;
+  let before = -1;
+  setImmediate(() => { before = total; });
+  while (await step()) total++;
+  if (before < 0) before = total;  // fired only after the last step
+  return { before, total };
+}
+
+describe('event-loop fairness under operations that complete at once', () => {
+  it('a reader whose data is always there still lets setImmediate run', async () => {
+    const { server, client, peer } = await connectedPair();
+    try {
+      // 512 KiB on its way before the reader starts, read 1 KiB at a time: what the socket buffers hold
+      // of it (on loopback, far more than the budget's 32 KiB) could all complete at once.
+      const size = 512 * 1024;
+      const writing = client.write(Buffer.alloc(size, 'r'));
+      await sleep(100);
+      const buf = Buffer.alloc(1024);
+      let got = 0;
+      const { before, total } = await stepsBeforeImmediate(async () => {
+        if (got === size) return false;
+        got += await peer.read(buf);
+        return true;
+      });
+      await writing;
+      assert.equal(got, size);
+      assert.ok(total >= 4 * LIMIT, `only ${total} reads: the test needs more than the budget to mean anything`);
+      assert.ok(before <= LIMIT, `${before} of ${total} reads completed before setImmediate ran`);
+    } finally {
+      await Promise.all([client.close(), peer.close()]);
+      await server.close();
+    }
+  });
+
+  it('a writer whose writes are always taken still lets setImmediate run', async () => {
+    const { server, client, peer } = await connectedPair();
+    try {
+      const count = 1000;
+      const msg = Buffer.alloc(16, 'w');
+      let n = 0;
+      const { before, total } = await stepsBeforeImmediate(async () => {
+        if (n === count) return false;
+        await client.write(msg);
+        n++;
+        return true;
+      });
+      assert.equal(total, count);
+      assert.ok(before <= LIMIT, `${before} of ${total} writes completed before setImmediate ran`);
+      const all = await readExactly(peer, count * msg.length);
+      assert.ok(all.equals(Buffer.alloc(count * msg.length, 'w')), 'every byte arrives, in order');
+    } finally {
+      await Promise.all([client.close(), peer.close()]);
+      await server.close();
+    }
+    assert.equal(engineStats().opsInFlight, 0);
+  });
+
+  it('a UDP sender whose datagrams are always taken still lets setImmediate run', async () => {
+    const [a, b] = await udpPair();
+    try {
+      const count = 200;
+      let n = 0;
+      const { before, total } = await stepsBeforeImmediate(async () => {
+        if (n === count) return false;
+        await b.send(`s${n}`, a.address().port, '127.0.0.1');
+        n++;
+        return true;
+      });
+      assert.equal(total, count);
+      assert.ok(before <= LIMIT, `${before} of ${total} sends completed before setImmediate ran`);
+      const buf = Buffer.alloc(16);
+      for (let i = 0; i < count; i++) {
+        const r = await a.recv(buf, { timeout: 20000 });
+        assert.equal(buf.toString('utf8', 0, r.bytes), `s${i}`, 'every datagram arrives, in order');
+      }
+    } finally {
+      await closeAll(a, b);
+    }
+  });
+
+  it('a UDP receiver with datagrams always queued still lets setImmediate run', async () => {
+    const [a, b] = await udpPair();
+    try {
+      const count = 200;  // inside the default receive buffer: none may be dropped
+      for (let i = 0; i < count; i++) await b.send(`d${i}`, a.address().port, '127.0.0.1');
+      await sleep(50);
+      const buf = Buffer.alloc(16);
+      let i = 0;
+      const { before, total } = await stepsBeforeImmediate(async () => {
+        if (i === count) return false;
+        const r = await a.recv(buf, { timeout: 20000 });
+        assert.equal(buf.toString('utf8', 0, r.bytes), `d${i}`);
+        i++;
+        return true;
+      });
+      assert.equal(total, count);
+      assert.ok(before <= LIMIT, `${before} of ${total} receives completed before setImmediate ran`);
+    } finally {
+      await closeAll(a, b);
+    }
+  });
+});
