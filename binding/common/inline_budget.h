@@ -10,7 +10,11 @@
 // UDP sockets on both backends keep one each, for reads (receives) and writes (sends) together.
 #pragma once
 
+#include <node_api.h>
+
 #include <cstdint>
+
+#include "sys_error.h"
 
 namespace iocpnet {
 
@@ -23,6 +27,22 @@ class InlineBudget {
     if (left_ > 0) left_--;
   }
   void Refill() { left_ = kPerWake; }
+
+  // A read's attempt to complete inside the call, while the budget lasts: `attempt(&got)` reads without
+  // blocking and leaves got at -1 when nothing is there. A read or an error settles `op` (Complete or
+  // Reject) and deletes it; returns whether it did.
+  template <typename ReadOp, typename Attempt>
+  bool TryRead(napi_env env, ReadOp* op, Attempt attempt) {
+    if (!available()) return false;
+    int64_t got = -1;
+    const SysError e = attempt(&got);
+    if (e.ok() && got < 0) return false;
+    Spend();
+    if (e.ok()) op->Complete(env, got);
+    else op->Reject(env, e);
+    delete op;
+    return true;
+  }
 
  private:
   uint8_t left_ = kPerWake;

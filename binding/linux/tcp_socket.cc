@@ -259,18 +259,8 @@ napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
     delete op;
     return promise;
   }
-  if (readable_ && inline_.available()) {
-    // Data (or FIN, or an error) already there: complete at once, no wait.
-    int64_t got = -1;
-    const SysError e = TryRecv(op, &got);
-    if (!e.ok() || got >= 0) {
-      inline_.Spend();
-      if (e.ok()) op->Complete(env, got);
-      else op->Reject(env, e);
-      delete op;
-      return promise;
-    }
-  }
+  // Data (or FIN, or an error) already there: complete at once, no wait.
+  if (readable_ && inline_.TryRead(env, op, [&](int64_t* got) { return TryRecv(op, got); })) return promise;
   op->PinAll(env, bufs);
   read_ = op;
   OpHandedToOs(env);

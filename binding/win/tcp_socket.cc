@@ -232,17 +232,7 @@ napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
   }
   // Data already there: complete at once, no kernel round trip (while the budget lasts; then the
   // zero-byte read below completes through the port at once).
-  if (inline_.available()) {
-    int64_t got = -1;
-    SysError e = TryRecv(op, &got);
-    if (!e.ok() || got >= 0) {
-      inline_.Spend();
-      if (e.ok()) op->Complete(env, got);
-      else op->Reject(env, e);
-      delete op;
-      return promise;
-    }
-  }
+  if (inline_.TryRead(env, op, [&](int64_t* got) { return TryRecv(op, got); })) return promise;
   op->PinAll(env, bufs);
   read_ = op;
   PostZeroRead(env, op);
