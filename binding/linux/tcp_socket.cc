@@ -233,9 +233,10 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
       // an edge only after EAGAIN (Asio's speculative read). Clearing it after a short read, as libuv's
       // UV_HANDLE_READ_PARTIAL does, saves a recv() that fails when the peer is slow; but under load a
       // socket's next read() comes after the other sockets of the batch were served, by when the peer's
-      // next message has often arrived, and waiting for its edge sends it through another epoll_wait. Measured against the C load
-      // generator at 1,000 connections, the echo server made ~212k round trips/s speculating and ~172k
-      // waiting, ~+2% at 100 connections, and no difference at one (latency-bound there).
+      // next message has often arrived, and waiting for its edge sends it through another epoll_wait.
+      // Measured against the C load generator at 1,000 connections, the echo server made ~212k round
+      // trips/s speculating and ~172k waiting, ~+2% at 100 connections, and no difference at one
+      // (latency-bound there).
       return SysError::Ok();
     }
     if (errno == EINTR) continue;

@@ -5,8 +5,8 @@
 // like it without holding a buffer in the kernel. Receives that find datagrams queued complete at once, and
 // so do sends the kernel takes at once, at most InlineBudget::kPerWake in a row; then one waits for the
 // engine's next dispatch (Kick), so a busy socket cannot keep the JS thread in a chain of synchronous
-// completions. MSG_TRUNC marks a datagram larger than the
-// buffers: it is delivered cut, with truncated = true.
+// completions. MSG_TRUNC marks a datagram larger than the buffers: it is delivered cut, with
+// truncated = true.
 //
 // ICMP: without IP_RECVERR, Linux reports a port unreachable only to a connected socket (as the socket
 // error: EPOLLERR, then ECONNREFUSED from the next recvmsg or send), never to an unconnected one — the

@@ -6,8 +6,8 @@
 // is here" — is followed by the non-blocking read into the caller's buffers. Receives that find datagrams
 // queued complete at once, and so do sends the OS takes at once, at most InlineBudget::kPerWake in a row;
 // then one goes through the port, so a busy socket cannot keep the JS thread in a chain of synchronous
-// completions. A datagram larger than the buffers is
-// delivered cut, with truncated = true (WSAEMSGSIZE is not an error here).
+// completions. A datagram larger than the buffers is delivered cut, with truncated = true (WSAEMSGSIZE is
+// not an error here).
 //
 // ICMP: SIO_UDP_CONNRESET is off while the socket is unconnected, so a port-unreachable answer to some
 // earlier sendto cannot fail (wedge) a server's receives; once connect()ed it is on, and the error reaches
