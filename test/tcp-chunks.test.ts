@@ -1,6 +1,7 @@
 // Chunk reads: readChunk() and async iteration over a connection, which wait with no buffer pinned and
 // hand back a fresh Buffer of what arrived.
 import * as assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -111,7 +112,7 @@ describe('TCP chunk reads (readChunk and async iteration)', () => {
     // Only lib/native.ts registers the allocator; this checks the native side against any other
     // (in a worker, whose engine has its own), and that it still makes chunks when none is registered.
     const w = new Worker(path.join(__dirname, 'fixtures', 'chunk-allocators.js'));
-    const got = await new Promise<Record<string, unknown>>((r, j) => { w.once('message', r); w.once('error', j); });
+    const [got] = (await once(w, 'message')) as [Record<string, unknown>];
     assert.deepEqual(got, {
       'none registered': { text: 'none registered', isBuffer: true, ownMemory: true },
       throws: { error: 'allocator refused', isError: true },

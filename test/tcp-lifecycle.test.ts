@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -116,7 +117,7 @@ describe('TCP lifecycle and resources', () => {
   it('runs an engine inside a worker_thread, and terminate() cleans up what the worker left open', async () => {
     const script = path.join(__dirname, 'fixtures', 'worker-echo.js');
     const w1 = new Worker(script);
-    const msg = await new Promise<{ text: string; stats: { opsInFlight: number } }>((r, j) => { w1.once('message', r); w1.once('error', j); });
+    const [msg] = (await once(w1, 'message')) as [{ text: string; stats: { opsInFlight: number } }];
     assert.equal(msg.text, 'from the worker');
     assert.equal(msg.stats.opsInFlight, 0);
     assert.equal(await new Promise((r) => w1.once('exit', r)), 0, 'an idle worker exits by itself');

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { once } from 'node:events';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createUdpSocket, engineStats } from '../lib';
@@ -56,7 +57,7 @@ describe('UDP lifecycle and resources', () => {
   it('runs inside a worker_thread, and terminate() cleans up a socket left with a recv pending', async () => {
     const script = path.join(__dirname, 'fixtures', 'udp-worker.js');
     const w1 = new Worker(script);
-    const msg = await new Promise<{ text: string; stats: { opsInFlight: number } }>((r, j) => { w1.once('message', r); w1.once('error', j); });
+    const [msg] = (await once(w1, 'message')) as [{ text: string; stats: { opsInFlight: number } }];
     assert.equal(msg.text, 'from the worker');
     assert.equal(msg.stats.opsInFlight, 0);
     assert.equal(await new Promise((r) => w1.once('exit', r)), 0, 'an idle worker exits by itself');
@@ -75,7 +76,7 @@ describe('UDP lifecycle and resources', () => {
 
   it('the addon used without lib/udp.ts (no result factory registered) gives the same result objects', async () => {
     const w = new Worker(path.join(__dirname, 'fixtures', 'udp-native-results.js'));
-    const msg = await new Promise<Record<string, unknown>>((r, j) => { w.once('message', r); w.once('error', j); });
+    const [msg] = (await once(w, 'message')) as [Record<string, unknown>];
     assert.equal(msg.error, undefined);
     const from = msg.from as number;
     assert.deepEqual(msg.recv, { bytes: 4, address: '127.0.0.1', port: from, family: 'IPv4', truncated: true, text: 'hell' });
