@@ -54,9 +54,13 @@ export class CancelScope {
         this.#cancelCurrent = undefined;
         return value;
       },
-      (err: { code?: string }) => {
+      (err: { code?: string; bytesRead?: number }) => {
         this.#cancelCurrent = undefined;
-        throw this.reason !== undefined && err?.code === 'ECANCELED' ? this.error(ctx) : err;
+        if (this.reason === undefined || err?.code !== 'ECANCELED') throw err;
+        // A read of at least minBytes that was cut short keeps telling how much of it arrived.
+        const e = this.error(ctx);
+        if (err.bytesRead !== undefined) Object.assign(e, { bytesRead: err.bytesRead });
+        throw e;
       },
     );
   }

@@ -6,6 +6,15 @@ import { asBytes, checkBoolean, checkNumber, checkOpOptions, isBufferView, type 
 
 export type WriteData = string | ArrayBufferView | readonly ArrayBufferView[];
 
+export interface ReadOptions extends OpOptions {
+  /** Complete only once at least this many bytes are in the buffer(s) (default 1: whatever arrives first),
+   *  or at end of stream with fewer. From 1 to the buffers' total length. On Linux the kernel then wakes
+   *  the read once for the lot (SO_RCVLOWAT) rather than once per segment. A read that fails, is aborted
+   *  or times out after some bytes arrived rejects with an error whose `bytesRead` says how many are at
+   *  the start of the buffer(s). */
+  minBytes?: number;
+}
+
 export interface ReadChunkOptions extends OpOptions {
   /** Largest chunk to return, in bytes (default 65536). */
   maxBytes?: number;
@@ -61,15 +70,16 @@ export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
       remotePort: this.remotePort, remoteFamily: this.remoteFamily, closed: this.#closed };
   }
 
-  /** Reads into `buffer`; resolves with the number of bytes read, 0 at end of stream. One read at a time. */
-  read(buffer: ArrayBufferView, options?: OpOptions): Promise<number> {
+  /** Reads into `buffer`; resolves with the number of bytes read, 0 at end of stream. One read at a time.
+   *  With `minBytes`, resolves once that many bytes are in (fewer only when the stream ended). */
+  read(buffer: ArrayBufferView, options?: ReadOptions): Promise<number> {
     if (!isBufferView(buffer)) throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer);
     if (buffer.byteLength === 0) throw outOfRange('buffer.byteLength', '> 0', 0);
     return Connection.#read(this, asBytes(buffer), options);
   }
 
   /** Scatter read: fills the buffers in order in one operation; resolves with the total bytes read. */
-  readv(buffers: readonly ArrayBufferView[], options?: OpOptions): Promise<number> {
+  readv(buffers: readonly ArrayBufferView[], options?: ReadOptions): Promise<number> {
     if (!Array.isArray(buffers) || buffers.length === 0 || !buffers.every(isBufferView)) {
       throw invalidArgType('buffers', 'a non-empty array of Buffer, TypedArray, or DataView', buffers);
     }
@@ -78,11 +88,16 @@ export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
     return Connection.#read(this, views, options);
   }
 
-  static #read(c: Connection, target: Uint8Array | Uint8Array[], options: OpOptions | undefined): Promise<number> {
+  static #read(c: Connection, target: Uint8Array | Uint8Array[], options: ReadOptions | undefined): Promise<number> {
     const h = c.#h;
     if (options === undefined) return tcp.read(h, target);  // the hot path: no closures, no scope
-    options = checkOpOptions(options);
-    return cancellable(options, () => tcp.read(h, target), () => tcp.cancelRead(h),
+    options = checkOpOptions(options) as ReadOptions;
+    let min = 1;
+    if (options.minBytes !== undefined) {
+      const total = Array.isArray(target) ? target.reduce((sum, b) => sum + b.byteLength, 0) : target.byteLength;
+      min = checkNumber('options.minBytes', options.minBytes, 1, total, true);
+    }
+    return cancellable(options, () => tcp.read(h, target, min), () => tcp.cancelRead(h),
       { syscall: 'read', address: c.remoteAddress, port: c.remotePort });
   }
 

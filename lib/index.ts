@@ -1,6 +1,6 @@
 // iocp-net: proactor-style TCP for Node.js on Windows I/O completion ports, with a Linux backend.
 export { connect, type ConnectOptions } from './connect';
-export { Connection, type ReadChunkOptions, type SocketAddress, type WriteData } from './connection';
+export { Connection, type ReadChunkOptions, type ReadOptions, type SocketAddress, type WriteData } from './connection';
 export { AbortError, type SystemError } from './errors';
 export { listen, Server, type ListenOptions } from './server';
 export type { HostLookup, OpOptions } from './validate';

@@ -29,8 +29,8 @@ class InlineBudget {
   void Refill() { left_ = kPerWake; }
 
   // A read's attempt to complete inside the call, while the budget lasts: `attempt(&got)` reads without
-  // blocking and leaves got at -1 when nothing is there. A read or an error settles `op` (Complete or
-  // Reject) and deletes it; returns whether it did.
+  // blocking and leaves got at -1 while the read must wait. A result or an error settles `op` (Complete
+  // or Fail) and deletes it; returns whether it did.
   template <typename ReadOp, typename Attempt>
   bool TryRead(napi_env env, ReadOp* op, Attempt attempt) {
     if (!available()) return false;
@@ -39,7 +39,7 @@ class InlineBudget {
     if (e.ok() && got < 0) return false;
     Spend();
     if (e.ok()) op->Complete(env, got);
-    else op->Reject(env, e);
+    else op->Fail(env, e);
     delete op;
     return true;
   }

@@ -92,8 +92,21 @@ void Op::Reject(napi_env env, const SysError& err) {
     deferred_ = nullptr;
     return;
   }
-  RejectWith(env, err_at_ ? Addon::Of(env)->MakeError(env, err, syscall_, err_at_->address, err_at_->port)
-                          : Addon::Of(env)->MakeError(env, err, syscall_, std::string(), -1));
+  RejectWith(env, MakeError(env, err));
+}
+
+void Op::Reject(napi_env env, const SysError& err, uint64_t bytes_read) {
+  if (bytes_read == 0 || deferred_ == nullptr || engine_->tearing_down()) return Reject(env, err);
+  napi_value error = MakeError(env, err);
+  napi_value n;
+  napi_create_double(env, static_cast<double>(bytes_read), &n);
+  napi_set_named_property(env, error, "bytesRead", n);
+  RejectWith(env, error);
+}
+
+napi_value Op::MakeError(napi_env env, const SysError& err) const {
+  return err_at_ ? Addon::Of(env)->MakeError(env, err, syscall_, err_at_->address, err_at_->port)
+                 : Addon::Of(env)->MakeError(env, err, syscall_, std::string(), -1);
 }
 
 void Op::RejectWith(napi_env env, napi_value error) {

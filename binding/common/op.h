@@ -50,6 +50,9 @@ class Op {
   // A chunk read's result: a new Buffer holding a copy of `n` bytes, or null for n == 0 (end of stream).
   void ResolveChunk(napi_env env, const char* data, size_t n);
   void Reject(napi_env env, const SysError& err);
+  // A read that fails after it put bytes into the caller's buffers: the error says how many (bytesRead),
+  // so that they are not lost. With 0 it is Reject(env, err).
+  void Reject(napi_env env, const SysError& err, uint64_t bytes_read);
   void RejectWith(napi_env env, napi_value error);
   // A N-API call failed while making the result: rejects with the exception it left pending, or with
   // `fallback` as the reason when it left none.
@@ -64,6 +67,8 @@ class Op {
   Engine* engine() const { return engine_; }
 
  private:
+  napi_value MakeError(napi_env env, const SysError& err) const;
+
   // An idle connection keeps one operation (its pending read) for as long as it is idle, so what is
   // rarely needed lives behind a pointer: the pins of a scatter/gather list beyond the first, and the
   // address that connects and addressed datagrams name in their errors.

@@ -7,6 +7,8 @@
 #include "tcp_socket.h"    // backend (win/ or linux/)
 #include "wrap_helpers.h"
 
+#include <algorithm>
+
 namespace iocpnet {
 
 // ---------------------------------------------------------------------------------------------------------
@@ -49,13 +51,16 @@ Napi::Value Connect(Napi::Env env, TcpSocket* sock, const Args& a) {
   return Napi::Value(env, s->Connect(env, remote, has_local ? &local : nullptr));
 }
 
-// read(socket, buffers)
+// read(socket, buffers, minBytes?): JS checked minBytes against the buffers; a larger one can only end the
+// read early (at full buffers), so here it is only kept from being below 1.
 Napi::Value Read(Napi::Env env, TcpSocket* sock, const Args& a) {
   BufferList bufs;
   if (!ParseBufferList(env, a[0], &bufs)) throw env.GetAndClearPendingException();
+  const double asked = a[1].IsNumber() ? a[1].As<Napi::Number>().DoubleValue() : 1;
+  const uint64_t min = asked >= 1 ? static_cast<uint64_t>(std::min(asked, 9007199254740991.0)) : 1;  // NaN: 1
   TcpSocket* s = Live(sock);
   if (s == nullptr) return Rejected(env, SysError::Of(kErrSocketClosed), "read");
-  return Napi::Value(env, s->Read(env, std::move(bufs), 0));
+  return Napi::Value(env, s->Read(env, std::move(bufs), 0, min));
 }
 
 // readChunk(socket, maxBytes)
@@ -64,7 +69,7 @@ Napi::Value ReadChunk(Napi::Env env, TcpSocket* sock, const Args& a) {
   if (!(max >= 1)) throw Napi::RangeError::New(env, "readChunk: maxBytes must be >= 1");
   TcpSocket* s = Live(sock);
   if (s == nullptr) return Rejected(env, SysError::Of(kErrSocketClosed), "read");
-  return Napi::Value(env, s->Read(env, BufferList(), static_cast<size_t>(max)));
+  return Napi::Value(env, s->Read(env, BufferList(), static_cast<size_t>(max), 1));
 }
 
 // write(socket, buffers, id)

@@ -34,19 +34,22 @@ bool WouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 
 // Reads into the caller's buffers, or, with chunk_max > 0 and no buffers, into the engine's scratch
 // buffer, to be copied into a fresh Buffer: such a read pins nothing while it waits. It is what every idle
-// connection holds, so it keeps no copy of the buffer list (the pins hold the buffers) and describes the
-// scratch buffer only when it reads.
+// connection holds, so it keeps no copy of the buffer list (the pins hold the buffers), only their
+// descriptors with a cursor past what was read.
 struct TcpSocket::ReadOp : Op {
-  ReadOp(Engine* e, const BufferList& bufs, size_t chunk)
+  ReadOp(Engine* e, const BufferList& bufs, size_t chunk, uint64_t min)
       : Op(e, "read"), chunk_max(static_cast<uint32_t>(std::min(chunk, Engine::kReadScratchSize))) {
-    if (chunk_max == 0) AppendIovecs(bufs, &iov);
+    if (chunk_max > 0) fill.push_back(iovec{e->read_scratch(), chunk_max});
+    else AppendIovecs(bufs, &fill);
+    fill.set_min(min);
   }
   void Complete(napi_env env, int64_t got) {
     if (chunk_max > 0) ResolveChunk(env, engine()->read_scratch(), static_cast<size_t>(got));
     else ResolveNumber(env, static_cast<double>(got));
   }
-  // An idle connection holds one of these for as long as it is idle, so it stays small (104 bytes).
-  SmallVector<iovec, 1> iov;  // the caller's buffers; none for a chunk read
+  // What a read of at least minBytes had received stays in the caller's buffers; the error says how much.
+  void Fail(napi_env env, const SysError& e) { Reject(env, e, fill.filled()); }
+  StreamFill<iovec> fill;  // the caller's buffers, or the scratch buffer for a chunk read
   uint32_t chunk_max;  // a chunk read's limit, at most the scratch buffer; 0 for the caller's buffers
 };
 
@@ -101,7 +104,7 @@ void TcpSocket::FailAll(napi_env env, const SysError& err) {
   if (read_ != nullptr) {
     ReadOp* op = read_;
     read_ = nullptr;
-    op->Reject(env, err);
+    op->Fail(env, err);
     op->ReleasePins(env);
     delete op;
     OpReturned(env);
@@ -212,9 +215,11 @@ void TcpSocket::ContinueConnect(napi_env env) {
 // Reads
 
 SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
-  iovec chunk{engine_->read_scratch(), op->chunk_max};
-  const iovec* iov = op->chunk_max > 0 ? &chunk : op->iov.data();
-  const int n = op->chunk_max > 0 ? 1 : static_cast<int>(std::min(op->iov.size(), kMaxIov));
+  return op->fill.Fill([this](const iovec* iov, size_t count, int64_t* r) { return RecvOnce(iov, count, r); }, got);
+}
+
+SysError TcpSocket::RecvOnce(const iovec* iov, size_t count, int64_t* got) {
+  const int n = static_cast<int>(std::min(count, kMaxIov));
   for (;;) {
     // One buffer (the common case) goes through recv(): readv takes the VFS path and copies the vector in
     // first, which perf put at twice recv()'s kernel time per 64-byte read.
@@ -222,10 +227,7 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
     if (r == 0) {
       // End of stream, unless a write met the reset that cut it (and with it the one error Linux reports).
       const SysError broken = fault_.AtEnd();
-      if (!broken.ok()) {
-        *got = -1;
-        return ReadError(broken);
-      }
+      if (!broken.ok()) return ReadError(broken);
     }
     if (r >= 0) {
       *got = r;
@@ -240,7 +242,6 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
       return SysError::Ok();
     }
     if (errno == EINTR) continue;
-    *got = -1;
     if (WouldBlock(errno)) {
       readable_ = false;
       return SysError::Ok();
@@ -249,8 +250,20 @@ SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
   }
 }
 
-napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
-  auto* op = new ReadOp(engine_, bufs, chunk_max);
+void TcpSocket::SetLowWater(const ReadOp* op) {
+  // The kernel caps the mark at half its largest receive buffer (tcp_rmem[2]) and wakes readers anyway
+  // when the window runs low, so a large one cannot stall the connection.
+  const int want = static_cast<int>(std::min<uint64_t>(op->fill.missing(), INT_MAX / 2));
+  // Lowered whenever it is above what the read lacks: the read would wait for bytes it does not need, and
+  // forever if the peer waits for an answer. Raised only when below half of it: a mark a little low costs
+  // one more wake-up, where a setsockopt for every read that waits would cost a system call each.
+  if (want >= lowat_ && want / 2 <= lowat_) return;
+  // Cannot fail on an open TCP socket (EINVAL is for negative values only).
+  if (SetIntOption(fd_, SOL_SOCKET, SO_RCVLOWAT, want).ok()) lowat_ = want;
+}
+
+napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min) {
+  auto* op = new ReadOp(engine_, bufs, chunk_max, min);
   napi_value promise = op->Begin(env);
   SysError early;
   if (read_ != nullptr) early = SysError::Of(kErrInvalidState);
@@ -266,6 +279,7 @@ napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
   read_ = op;
   OpHandedToOs(env);
   if (readable_) Kick();  // the budget is used up, not the data: go on from the engine's next dispatch
+  else SetLowWater(op);
   return promise;
 }
 
@@ -277,10 +291,13 @@ void TcpSocket::ContinueRead(napi_env env) {
   // JS ran since the read was queued: if it detached the buffer, the memory may be gone. Fail the read
   // without receiving, so the data stays queued for the next one.
   const SysError e = op->PinsDetached(env) ? SysError::Of(kErrBufferDetached) : TryRecv(op, &got);
-  if (e.ok() && got < 0 && !op->cancel_requested) return;  // woken without data (stale event): wait again
+  if (e.ok() && got < 0 && !op->cancel_requested) {
+    SetLowWater(op);  // not enough yet, or a stale event: wait again
+    return;
+  }
   read_ = nullptr;
-  if (!e.ok()) op->Reject(env, e);
-  else if (got < 0) op->Reject(env, SysError::Of(kErrCancelled));
+  if (!e.ok()) op->Fail(env, e);
+  else if (got < 0) op->Fail(env, SysError::Of(kErrCancelled));
   else op->Complete(env, got);
   op->ReleasePins(env);
   delete op;

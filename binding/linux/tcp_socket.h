@@ -11,6 +11,7 @@
 #include "../common/op_queue.h"
 #include "../common/sockaddr.h"
 #include "../common/stream_fault.h"
+#include "../common/stream_fill.h"
 #include "epoll_engine.h"
 
 namespace iocpnet {
@@ -30,7 +31,8 @@ class TcpSocket : public EpollHandle {
 
   napi_value Connect(napi_env env, const SockAddr& remote, const SockAddr* local);
   // With no buffers and chunk_max > 0: a chunk read, resolving with a new Buffer (null at end of stream).
-  napi_value Read(napi_env env, BufferList&& bufs, size_t chunk_max);
+  // Otherwise it completes once `min` bytes are in the buffers (or at end of stream).
+  napi_value Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min);
   // Returns the write's promise, or nullptr when the kernel took every byte at once (JS: undefined).
   napi_value Write(napi_env env, BufferList&& bufs, uint32_t id);
   napi_value Shutdown(napi_env env);
@@ -64,7 +66,10 @@ class TcpSocket : public EpollHandle {
 
   void ContinueConnect(napi_env env);
 
-  SysError TryRecv(ReadOp* op, int64_t* got);  // got = -1 when nothing is there yet
+  SysError TryRecv(ReadOp* op, int64_t* got);  // got = -1 while the read must wait
+  SysError RecvOnce(const iovec* iov, size_t count, int64_t* got);  // got = -1 when nothing is there
+  // SO_RCVLOWAT for the read about to wait: the kernel then wakes it once what it lacks has arrived.
+  void SetLowWater(const ReadOp* op);
   void ContinueRead(napi_env env);
 
   // The whole list at once, nothing queued ahead: *sent is what the kernel took (0 on EAGAIN).
@@ -81,6 +86,7 @@ class TcpSocket : public EpollHandle {
   bool readable_ = true;  // cleared by EAGAIN, set by an epoll event: no syscall sure to fail
   bool writable_ = true;
   InlineBudget inline_;  // refilled by every OnReady
+  int lowat_ = 1;  // the socket's SO_RCVLOWAT as last set
   bool shut_down_ = false;
   bool connected_ = false;
   StreamFault fault_;  // the error that broke the connection, for the direction that did not meet it

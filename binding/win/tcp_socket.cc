@@ -44,25 +44,28 @@ struct TcpSocket::ConnectOp : IocpOp {
 
 // Reads into the caller's buffers, or, with chunk_max > 0 and no buffers, into the engine's scratch
 // buffer, to be copied into a fresh Buffer. Either way the kernel holds no buffer while the zero-byte
-// receive waits; the non-blocking receive that follows is synchronous. No copy of the buffer list is
-// kept: the pins hold the buffers.
+// receive waits; the non-blocking receives that follow are synchronous. No copy of the buffer list is
+// kept (the pins hold the buffers), only their descriptors with a cursor past what was read.
 struct TcpSocket::ReadOp : IocpOp {
-  ReadOp(TcpSocket* s, const BufferList& b, size_t chunk)
+  ReadOp(TcpSocket* s, const BufferList& b, size_t chunk, uint64_t min)
       : IocpOp(s->engine(), "read", &TcpSocket::OnZeroRead), sock(s), chunk_max(chunk) {
     if (chunk_max > 0) {
       const size_t n = chunk_max < Engine::kReadScratchSize ? chunk_max : Engine::kReadScratchSize;
-      wsabufs.push_back(WSABUF{static_cast<ULONG>(n), s->engine()->read_scratch()});
+      fill.push_back(WSABUF{static_cast<ULONG>(n), s->engine()->read_scratch()});
     } else {
-      AppendStreamBufs(b, &wsabufs);
+      AppendStreamBufs(b, &fill);
     }
+    fill.set_min(min);
   }
   void Complete(napi_env env, int64_t got) {
-    if (chunk_max > 0) ResolveChunk(env, wsabufs[0].buf, static_cast<size_t>(got));
+    if (chunk_max > 0) ResolveChunk(env, engine()->read_scratch(), static_cast<size_t>(got));
     else ResolveNumber(env, static_cast<double>(got));
   }
+  // What a read of at least minBytes had received stays in the caller's buffers; the error says how much.
+  void Fail(napi_env env, const SysError& e) { Reject(env, e, fill.filled()); }
   TcpSocket* sock;
   size_t chunk_max;
-  SmallVector<WSABUF, 1> wsabufs;
+  StreamFill<WSABUF> fill;  // the caller's buffers, or the scratch buffer for a chunk read
 };
 
 struct TcpSocket::WriteOp : IocpOp {
@@ -207,23 +210,25 @@ void TcpSocket::OnConnected(IocpOp* base, napi_env env) {
 // Reads
 
 SysError TcpSocket::TryRecv(ReadOp* op, int64_t* got) {
+  return op->fill.Fill([this](const WSABUF* b, size_t n, int64_t* r) { return RecvOnce(b, n, r); }, got);
+}
+
+SysError TcpSocket::RecvOnce(const WSABUF* bufs, size_t count, int64_t* got) {
   DWORD bytes = 0;
   DWORD flags = 0;
-  const DWORD count = WsaBufCount(op->wsabufs.size());
-  if (WSARecv(s_, op->wsabufs.data(), count, &bytes, &flags, nullptr, nullptr) == 0) {
+  if (WSARecv(s_, const_cast<WSABUF*>(bufs), WsaBufCount(count), &bytes, &flags, nullptr, nullptr) == 0) {
     // End of stream, unless a write met the reset that cut it (Wine, like Linux, reports it only once).
     const SysError broken = bytes == 0 ? fault_.AtEnd() : SysError::Ok();
-    *got = broken.ok() ? bytes : -1;
+    if (broken.ok()) *got = bytes;
     return ReadError(broken);
   }
   const int e = WSAGetLastError();
-  *got = -1;
   if (e == WSAEWOULDBLOCK) return SysError::Ok();
   return ReadError(fault_.Note(MapOsError(e)));
 }
 
-napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max) {
-  auto* op = new ReadOp(this, bufs, chunk_max);
+napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min) {
+  auto* op = new ReadOp(this, bufs, chunk_max, min);
   napi_value promise = op->Begin(env);
   if (read_ != nullptr) {
     op->Reject(env, SysError::Of(kErrInvalidState));
@@ -251,7 +256,7 @@ void TcpSocket::PostZeroRead(napi_env env, ReadOp* op) {
   }
   const SysError e = ReadError(fault_.Note(LastSocketError()));
   read_ = nullptr;
-  op->Reject(env, e);
+  op->Fail(env, e);
   op->ReleasePins(env);
   delete op;
 }
@@ -265,7 +270,7 @@ void TcpSocket::OnZeroRead(IocpOp* base, napi_env env) {
   SysError e = ReadError(self->fault_.Note(MapNtStatus(op->status())));
   if (!e.ok() || self->closing_) {
     self->read_ = nullptr;
-    op->Reject(env, self->FailureOf(op, e));
+    op->Fail(env, self->FailureOf(op, e));
     op->ReleasePins(env);
     delete op;
     self->Release();
@@ -276,13 +281,13 @@ void TcpSocket::OnZeroRead(IocpOp* base, napi_env env) {
   // read without receiving, so the data stays queued for the next one.
   e = op->PinsDetached(env) ? SysError::Of(kErrBufferDetached) : self->TryRecv(op, &got);
   if (e.ok() && got < 0 && !op->cancel_requested) {
-    self->PostZeroRead(env, op);  // woken without data (rare): wait again
+    self->PostZeroRead(env, op);  // not enough yet, or woken without data: wait again
     self->Release();
     return;
   }
   self->read_ = nullptr;
-  if (!e.ok()) op->Reject(env, e);
-  else if (got < 0) op->Reject(env, SysError::Of(kErrCancelled));
+  if (!e.ok()) op->Fail(env, e);
+  else if (got < 0) op->Fail(env, SysError::Of(kErrCancelled));
   else op->Complete(env, got);  // data wins over a late cancel: nothing is lost
   op->ReleasePins(env);
   delete op;

@@ -10,6 +10,7 @@
 #include "../common/socket_base.h"
 #include "../common/sockaddr.h"
 #include "../common/stream_fault.h"
+#include "../common/stream_fill.h"
 #include "iocp_op.h"
 
 namespace iocpnet {
@@ -32,7 +33,8 @@ class TcpSocket : public SocketBase {
 
   napi_value Connect(napi_env env, const SockAddr& remote, const SockAddr* local);
   // With no buffers and chunk_max > 0: a chunk read, resolving with a new Buffer (null at end of stream).
-  napi_value Read(napi_env env, BufferList&& bufs, size_t chunk_max);
+  // Otherwise it completes once `min` bytes are in the buffers (or at end of stream).
+  napi_value Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min);
   napi_value Write(napi_env env, BufferList&& bufs, uint32_t id);
   napi_value Shutdown(napi_env env);
   napi_value Close(napi_env env);
@@ -64,7 +66,8 @@ class TcpSocket : public SocketBase {
   SysError FailureOf(const Op* op, const SysError& os) const;
 
   // Reads
-  SysError TryRecv(ReadOp* op, int64_t* got);  // got = -1 when nothing is there yet
+  SysError TryRecv(ReadOp* op, int64_t* got);  // got = -1 while the read must wait
+  SysError RecvOnce(const WSABUF* bufs, size_t count, int64_t* got);  // got = -1 when nothing is there
   void PostZeroRead(napi_env env, ReadOp* op);
   void FinishRead(napi_env env, ReadOp* op);
   static void OnZeroRead(IocpOp* base, napi_env env);
