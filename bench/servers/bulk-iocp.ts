@@ -1,18 +1,23 @@
-// Bulk server with iocp-net: --mode sink reads and discards into one --chunk sized buffer,
-// --mode source writes one --chunk sized buffer over and over, one write at a time.
+// Bulk server with iocp-net: --mode sink reads and discards, each read filling one buffer of
+// bulkReadSize(--chunk) bytes (minBytes), --mode source writes one --chunk sized buffer over and over, one
+// write at a time.
 import { listen, type Connection } from '../../lib';
 import { fail, num, str } from '../common/args';
-import { HOST, isPeerGone, ready } from '../common/protocol';
+import { HOST, bulkReadSize, isPeerGone, ready } from '../common/protocol';
 
 const mode = str('mode', 'sink');
 const chunk = num('chunk', 64 * 1024);
 if (mode !== 'sink' && mode !== 'source') fail(`--mode must be sink or source, got ${mode}`);
 
 async function serve(conn: Connection): Promise<void> {
-  const buf = Buffer.alloc(chunk, 'z');
   try {
-    if (mode === 'sink') while ((await conn.read(buf)) > 0);
-    else for (;;) await conn.write(buf);
+    if (mode === 'sink') {
+      const buf = Buffer.alloc(bulkReadSize(chunk));
+      while ((await conn.read(buf, { minBytes: buf.length })) > 0);
+    } else {
+      const buf = Buffer.alloc(chunk, 'z');
+      for (;;) await conn.write(buf);
+    }
   } catch (err) {
     if (!isPeerGone(err)) process.stderr.write(`bulk-iocp: connection error: ${String(err)}\n`);
   } finally {
