@@ -137,6 +137,26 @@ describe('TCP reads of at least minBytes', () => {
     }
   });
 
+  it('a read larger than the kernel will buffer still completes: 32 MiB at once, and 1 MiB with a 64 KiB receive buffer', async () => {
+    // The kernel caps the low-water mark (at half its largest receive buffer, or of a buffer the caller
+    // fixed) and wakes the reader when the window runs low; the read then takes what is there and waits
+    // again. A mark it could never reach would stall the transfer, and the test would time out.
+    for (const [size, rcvbuf] of [[32 * 1024 * 1024, 0], [1024 * 1024, 64 * 1024]]) {
+      const { server, client, peer } = await connectedPair();
+      try {
+        if (rcvbuf > 0) peer.setReceiveBufferSize(rcvbuf);
+        const data = randomBytes(size);
+        const buf = Buffer.alloc(size);
+        const reading = peer.read(buf, { minBytes: size, timeout: 30_000 });
+        await client.write(data);
+        assert.equal(await reading, size);
+        assert.ok(buf.equals(data), `${size} bytes corrupted`);
+      } finally {
+        await Promise.all([client.close(), peer.close(), server.close()]);
+      }
+    }
+  });
+
   it('a timeout after part of the bytes rejects with ETIMEDOUT and bytesRead; a plain read after it gets the next byte', async () => {
     const { server, client, peer } = await connectedPair();
     try {

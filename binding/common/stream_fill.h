@@ -10,13 +10,16 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "gather_list.h"
+#include "gather_list.h"  // BufTraits
+#include "small_vector.h"
 #include "sys_error.h"
 
 namespace iocpnet {
 
 template <class Buf>
 class StreamFill {
+  using Traits = BufTraits<Buf>;
+
  public:
   void push_back(const Buf& b) { bufs_.push_back(b); }
   void set_min(uint64_t min) { min_ = min; }
@@ -33,21 +36,36 @@ class StreamFill {
   SysError Fill(Recv recv, int64_t* got) {
     *got = -1;
     for (;;) {
-      int64_t r = -1;
-      const SysError e = recv(bufs_.pending(), bufs_.pending_count(), &r);
-      if (!e.ok() || r < 0) return e;
+      // Buffers already filled are trimmed to nothing; the receive starts at the first with room. (No
+      // cursor is kept: every idle connection holds a read, and almost every read has one buffer.)
+      size_t first = 0;
+      while (first < bufs_.size() && Traits::Length(bufs_[first]) == 0) first++;
+      int64_t r = 0;
+      if (first < bufs_.size()) {
+        r = -1;
+        const SysError e = recv(bufs_.data() + first, bufs_.size() - first, &r);
+        if (!e.ok() || r < 0) return e;
+      }
       if (r > 0) {
         filled_ += static_cast<uint64_t>(r);
-        bufs_.Advance(static_cast<uint64_t>(r));
-        if (filled_ < min_ && bufs_.remaining() > 0) continue;
+        Trim(first, static_cast<uint64_t>(r));
+        if (filled_ < min_) continue;
       }
-      *got = static_cast<int64_t>(filled_);
+      *got = static_cast<int64_t>(filled_);  // enough, full buffers, or end of stream
       return SysError::Ok();
     }
   }
 
  private:
-  GatherList<Buf> bufs_;
+  void Trim(size_t first, uint64_t n) {
+    for (size_t i = first; n > 0 && i < bufs_.size(); i++) {
+      const size_t take = static_cast<size_t>(n < Traits::Length(bufs_[i]) ? n : Traits::Length(bufs_[i]));
+      Traits::Trim(bufs_[i], take);
+      n -= take;
+    }
+  }
+
+  SmallVector<Buf, 1> bufs_;
   uint64_t filled_ = 0;
   uint64_t min_ = 1;
 };
