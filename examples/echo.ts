@@ -49,11 +49,11 @@ async function main(): Promise<void> {
     console.log(`[client] sent ${msg.length} bytes, got ${got} back, ${same ? 'identical' : 'DIFFERENT'}`);
     if (!same) process.exitCode = 1;
   }
-  // Gather write: three buffers, one operation.
+  // Gather write: three buffers, one operation. Scatter read: two buffers, and minBytes makes the read
+  // wait until all 17 bytes are in, however the echo arrives.
   await client.write([Buffer.from('gather '), Buffer.from('write '), Buffer.from('done')]);
   const head = Buffer.alloc(8), tail = Buffer.alloc(64);
-  let got = 0;
-  while (got < 17) got += await client.readv([head, tail].map((b, i) => (i === 0 ? b.subarray(Math.min(got, 8)) : tail.subarray(Math.max(0, got - 8)))));
+  const got = await client.readv([head, tail], { minBytes: 17 });
   console.log(`[client] scatter read: "${head.toString()}" + "${tail.subarray(0, got - 8).toString()}"`);
 
   await client.shutdown();
