@@ -55,7 +55,9 @@ struct TcpSocket::ReadOp : IocpOp {
     } else {
       AppendStreamBufs(b, &fill);
     }
-    fill.set_min(min);
+    // The scratch buffer is the engine's, shared by every socket: nothing may stay in it across a wait,
+    // so a chunk read completes with whatever its first receive brings.
+    fill.set_min(chunk_max > 0 ? 1 : min);
   }
   void Complete(napi_env env, int64_t got) {
     if (chunk_max > 0) ResolveChunk(env, engine()->read_scratch(), static_cast<size_t>(got));
