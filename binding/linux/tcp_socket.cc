@@ -35,7 +35,7 @@ bool WouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 // Reads into the caller's buffers, or, with chunk_max > 0 and no buffers, into the engine's scratch
 // buffer, to be copied into a fresh Buffer: such a read pins nothing while it waits. It is what every idle
 // connection holds, so it keeps no copy of the buffer list (the pins hold the buffers), only their
-// descriptors with a cursor past what was read.
+// descriptors, trimmed past what was read.
 struct TcpSocket::ReadOp : Op {
   ReadOp(Engine* e, const BufferList& bufs, size_t chunk, uint64_t min)
       : Op(e, "read"), chunk_max(static_cast<uint32_t>(std::min(chunk, Engine::kReadScratchSize))) {

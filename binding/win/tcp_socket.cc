@@ -45,7 +45,7 @@ struct TcpSocket::ConnectOp : IocpOp {
 // Reads into the caller's buffers, or, with chunk_max > 0 and no buffers, into the engine's scratch
 // buffer, to be copied into a fresh Buffer. Either way the kernel holds no buffer while the zero-byte
 // receive waits; the non-blocking receives that follow are synchronous. No copy of the buffer list is
-// kept (the pins hold the buffers), only their descriptors with a cursor past what was read.
+// kept (the pins hold the buffers), only their descriptors, trimmed past what was read.
 struct TcpSocket::ReadOp : IocpOp {
   ReadOp(TcpSocket* s, const BufferList& b, size_t chunk, uint64_t min)
       : IocpOp(s->engine(), "read", &TcpSocket::OnZeroRead), sock(s), chunk_max(chunk) {

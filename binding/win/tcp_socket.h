@@ -69,7 +69,6 @@ class TcpSocket : public SocketBase {
   SysError TryRecv(ReadOp* op, int64_t* got);  // got = -1 while the read must wait
   SysError RecvOnce(const WSABUF* bufs, size_t count, int64_t* got);  // got = -1 when nothing is there
   void PostZeroRead(napi_env env, ReadOp* op);
-  void FinishRead(napi_env env, ReadOp* op);
   static void OnZeroRead(IocpOp* base, napi_env env);
 
   // Writes
