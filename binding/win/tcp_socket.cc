@@ -38,8 +38,10 @@ bool IsLoopback(const SockAddr& a) {
 }  // namespace
 
 struct TcpSocket::ConnectOp : IocpOp {
-  ConnectOp(TcpSocket* s) : IocpOp(s->engine(), "connect", &TcpSocket::OnConnected), sock(s) {}
+  ConnectOp(TcpSocket* s, const SockAddr& to)
+      : IocpOp(s->engine(), "connect", &TcpSocket::OnConnected), sock(s), remote(to) {}
   TcpSocket* sock;
+  SockAddr remote;  // the peer, once connected: no getpeername needed
 };
 
 // Reads into the caller's buffers, or, with chunk_max > 0 and no buffers, into the engine's scratch
@@ -135,7 +137,7 @@ SysError TcpSocket::FailureOf(const Op* op, const SysError& os) const {
 // Connect
 
 napi_value TcpSocket::Connect(napi_env env, const SockAddr& remote, const SockAddr* local) {
-  auto* op = new ConnectOp(this);
+  auto* op = new ConnectOp(this, remote);
   napi_value promise = op->Begin(env);
   op->SetErrorAddress(remote.Address(), remote.port());
   auto fail = [&](const SysError& e) {
@@ -197,8 +199,16 @@ void TcpSocket::OnConnected(IocpOp* base, napi_env env) {
     // Makes getsockname/getpeername/shutdown work on the socket (required after ConnectEx).
     if (setsockopt(self->s_, SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, nullptr, 0) != 0) e = LastSocketError();
   }
-  // Both ends, read now: JS asks only when someone reads them, maybe after close(), when the socket is gone.
-  if (e.ok()) e = self->RecordAddresses();
+  // Both ends, recorded now: JS asks only when someone reads them, maybe after close(), when the socket is
+  // gone. The peer is the address connected to. Asking getpeername instead fails with WSAENOTCONN when the
+  // peer reset the connection before this completion ran (a server that closes at once does), and the
+  // connect would then report ENOTCONN for a connection that was made; the reset is the first read's to
+  // report, as on Linux.
+  if (e.ok()) {
+    SockAddr local;
+    e = SocketName(self->s_, &local);
+    if (e.ok()) self->SetKnownAddresses(local, op->remote);
+  }
   if (e.ok()) {
     op->ResolveUndefined(env);
   } else {
@@ -229,7 +239,17 @@ SysError TcpSocket::RecvOnce(const WSABUF* bufs, size_t count, int64_t* got) {
   return ReadError(fault_.Note(MapOsError(e)));
 }
 
-napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min) {
+SysError TcpSocket::ReadNow(const BufferList& bufs, int64_t* got) {
+  *got = -1;
+  if (read_ != nullptr || !inline_.available()) return SysError::Ok();
+  SmallVector<WSABUF, 8> wsa;
+  AppendStreamBufs(bufs, &wsa);
+  const SysError e = RecvOnce(wsa.data(), wsa.size(), got);
+  if (!e.ok() || *got >= 0) inline_.Spend();
+  return e;
+}
+
+napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min, bool just_tried) {
   auto* op = new ReadOp(this, bufs, chunk_max, min);
   napi_value promise = op->Begin(env);
   if (read_ != nullptr) {
@@ -239,7 +259,7 @@ napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max, ui
   }
   // Data already there: complete at once, no kernel round trip (while the budget lasts; then the
   // zero-byte read below completes through the port at once).
-  if (inline_.TryRead(env, op, [&](int64_t* got) { return TryRecv(op, got); })) return promise;
+  if (!just_tried && inline_.TryRead(env, op, [&](int64_t* got) { return TryRecv(op, got); })) return promise;
   op->PinAll(env, bufs);
   read_ = op;
   PostZeroRead(env, op);
@@ -485,14 +505,6 @@ SysError TcpSocket::SetBufferSize(bool send, int size) {
   if (setsockopt(s_, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, reinterpret_cast<const char*>(&size), sizeof size) != 0)
     return LastSocketError();
   return SysError::Ok();
-}
-
-SysError TcpSocket::RecordAddresses() {
-  SockAddr local, remote;
-  SysError e = LocalAddress(&local);
-  if (e.ok()) e = RemoteAddress(&remote);
-  if (e.ok()) SetKnownAddresses(local, remote);
-  return e;
 }
 
 SysError TcpSocket::LocalAddress(SockAddr* out) const {

@@ -32,9 +32,14 @@ class TcpSocket : public SocketBase {
   }
 
   napi_value Connect(napi_env env, const SockAddr& remote, const SockAddr* local);
+  // A plain read (min 1) of data already there, without an operation or a promise: *got becomes the bytes
+  // read (0 at end of stream), or stays -1 when the read must go through Read(): nothing there, another
+  // read pending, or this socket's inline budget spent.
+  SysError ReadNow(const BufferList& bufs, int64_t* got);
   // With no buffers and chunk_max > 0: a chunk read, resolving with a new Buffer (null at end of stream).
-  // Otherwise it completes once `min` bytes are in the buffers (or at end of stream).
-  napi_value Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min);
+  // Otherwise it completes once `min` bytes are in the buffers (or at end of stream). `just_tried`: ReadNow
+  // found nothing a moment ago, so the read waits without receiving again.
+  napi_value Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min, bool just_tried = false);
   napi_value Write(napi_env env, BufferList&& bufs, uint32_t id);
   napi_value Shutdown(napi_env env);
   napi_value Close(napi_env env);
@@ -61,7 +66,6 @@ class TcpSocket : public SocketBase {
   ~TcpSocket() override;
 
   void CloseOsSocket();
-  SysError RecordAddresses();  // getsockname/getpeername into the known addresses
   // Error to report for a failed operation: closed by us, cancelled by the caller, or what the OS said.
   SysError FailureOf(const Op* op, const SysError& os) const;
 
