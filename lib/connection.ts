@@ -27,6 +27,10 @@ export interface SocketAddress { address: string; port: number; family: 'IPv4' |
 /** What a write that completed at once returns: one shared, already resolved promise, no allocation. */
 const WRITTEN: Promise<void> = Promise.resolve();
 
+/** What a read returns: its promise, or the byte count of a read that found data at once (no operation,
+ *  no promise on the native side; a plain Promise.resolve here costs less than a napi promise). */
+const asPromise = (r: Promise<number> | number): Promise<number> => (typeof r === 'number' ? Promise.resolve(r) : r);
+
 /** Ids of cancellable writes. They only need to differ among the writes pending on one connection, so one
  *  counter serves every connection; it stays within the native side's uint32 and skips 0, which marks the
  *  writes that cannot be cancelled. */
@@ -90,14 +94,14 @@ export class Connection implements AsyncDisposable, AsyncIterable<Buffer> {
 
   static #read(c: Connection, target: Uint8Array | Uint8Array[], options: ReadOptions | undefined): Promise<number> {
     const h = c.#h;
-    if (options === undefined) return tcp.read(h, target);  // the hot path: no closures, no scope
+    if (options === undefined) return asPromise(tcp.read(h, target));  // the hot path: no closures, no scope
     options = checkOpOptions(options) as ReadOptions;
     let min = 1;
     if (options.minBytes !== undefined) {
       const total = Array.isArray(target) ? target.reduce((sum, b) => sum + b.byteLength, 0) : target.byteLength;
       min = checkNumber('options.minBytes', options.minBytes, 1, total, true);
     }
-    return cancellable(options, () => tcp.read(h, target, min), () => tcp.cancelRead(h),
+    return cancellable(options, () => asPromise(tcp.read(h, target, min)), () => tcp.cancelRead(h),
       { syscall: 'read', address: c.remoteAddress, port: c.remotePort });
   }
 

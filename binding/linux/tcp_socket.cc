@@ -264,7 +264,17 @@ void TcpSocket::SetLowWater(const ReadOp* op) {
   if (SetIntOption(fd_, SOL_SOCKET, SO_RCVLOWAT, want).ok()) lowat_ = want;
 }
 
-napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min) {
+SysError TcpSocket::ReadNow(const BufferList& bufs, int64_t* got) {
+  *got = -1;
+  if (read_ != nullptr || fd_ < 0 || !readable_ || !inline_.available()) return SysError::Ok();
+  SmallVector<iovec, 8> vec;
+  AppendIovecs(bufs, &vec);
+  const SysError e = RecvOnce(vec.data(), vec.size(), got);  // EAGAIN clears readable_: Read() then waits
+  if (!e.ok() || *got >= 0) inline_.Spend();
+  return e;
+}
+
+napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min, bool just_tried) {
   auto* op = new ReadOp(engine_, bufs, chunk_max, min);
   napi_value promise = op->Begin(env);
   SysError early;
@@ -276,7 +286,9 @@ napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max, ui
     return promise;
   }
   // Data (or FIN, or an error) already there: complete at once, no wait.
-  if (readable_ && inline_.TryRead(env, op, [&](int64_t* got) { return TryRecv(op, got); })) return promise;
+  if (readable_ && !just_tried && inline_.TryRead(env, op, [&](int64_t* got) { return TryRecv(op, got); })) {
+    return promise;
+  }
   op->PinAll(env, bufs);
   read_ = op;
   OpHandedToOs(env);

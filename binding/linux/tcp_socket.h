@@ -30,9 +30,14 @@ class TcpSocket : public EpollHandle {
   int family() const { return af_; }
 
   napi_value Connect(napi_env env, const SockAddr& remote, const SockAddr* local);
+  // A plain read (min 1) of data already there, without an operation or a promise: *got becomes the bytes
+  // read (0 at end of stream), or stays -1 when the read must go through Read(): nothing there, another
+  // read pending, or this socket's inline budget spent.
+  SysError ReadNow(const BufferList& bufs, int64_t* got);
   // With no buffers and chunk_max > 0: a chunk read, resolving with a new Buffer (null at end of stream).
-  // Otherwise it completes once `min` bytes are in the buffers (or at end of stream).
-  napi_value Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min);
+  // Otherwise it completes once `min` bytes are in the buffers (or at end of stream). `just_tried`: ReadNow
+  // found nothing a moment ago, so the read waits without receiving again.
+  napi_value Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min, bool just_tried = false);
   // Returns the write's promise, or nullptr when the kernel took every byte at once (JS: undefined).
   napi_value Write(napi_env env, BufferList&& bufs, uint32_t id);
   napi_value Shutdown(napi_env env);
