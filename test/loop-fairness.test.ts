@@ -24,6 +24,12 @@ async function stepsBeforeImmediate(step: () => Promise<boolean>): Promise<{ bef
   return { before, total };
 }
 
+/** Busy for `ms`: a continuation slow enough that the operation it just started completes meanwhile. */
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
 describe('event-loop fairness under operations that complete at once', () => {
   it('a reader whose data is always there still lets setImmediate run', async () => {
     const { server, client, peer } = await connectedPair();
@@ -91,6 +97,61 @@ describe('event-loop fairness under operations that complete at once', () => {
         const r = await a.recv(buf, { timeout: 20000 });
         assert.equal(buf.toString('utf8', 0, r.bytes), `s${i}`, 'every datagram arrives, in order');
       }
+    } finally {
+      await closeAll(a, b);
+    }
+  });
+
+  // A read past the budget waits for the engine, and the engine's dispatch must come in the loop's next
+  // turn. Here each read is started, then the continuation spins for 1 ms before it awaits, so the read
+  // has completed (the data is there) while the dispatch that ran the continuation is still going. On
+  // Windows the poller hands that completion to a threadsafe function; Node runs the calls queued while
+  // one runs in the same turn, so with one function every read completed before setImmediate (all 257
+  // here, under Wine, every time), until the engine took two in turns (iocp_engine.cc).
+  it('a slow reader whose reads complete while its continuation runs still lets setImmediate run', async () => {
+    const { server, client, peer } = await connectedPair();
+    try {
+      const size = 256 * 1024;
+      const writing = client.write(Buffer.alloc(size, 's'));
+      await sleep(100);
+      const buf = Buffer.alloc(1024);
+      let got = 0;
+      const { before, total } = await stepsBeforeImmediate(async () => {
+        if (got === size) return false;
+        const reading = peer.read(buf);
+        spin(1);
+        got += await reading;
+        return true;
+      });
+      await writing;
+      assert.equal(got, size);
+      assert.ok(total >= 2 * LIMIT, `only ${total} reads: the test needs more than the budget to mean anything`);
+      assert.ok(before <= LIMIT, `${before} of ${total} reads completed before setImmediate ran`);
+    } finally {
+      await Promise.all([client.close(), peer.close()]);
+      await server.close();
+    }
+  });
+
+  it('a slow UDP receiver whose receives complete while its continuation runs still lets setImmediate run', async () => {
+    const [a, b] = await udpPair();
+    try {
+      const count = 200;  // inside the default receive buffer: none may be dropped
+      for (let i = 0; i < count; i++) await b.send(`d${i}`, a.address().port, '127.0.0.1');
+      await sleep(50);
+      const buf = Buffer.alloc(16);
+      let i = 0;
+      const { before, total } = await stepsBeforeImmediate(async () => {
+        if (i === count) return false;
+        const receiving = a.recv(buf, { timeout: 20000 });
+        spin(1);
+        const r = await receiving;
+        assert.equal(buf.toString('utf8', 0, r.bytes), `d${i}`);
+        i++;
+        return true;
+      });
+      assert.equal(total, count);
+      assert.ok(before <= LIMIT, `${before} of ${total} receives completed before setImmediate ran`);
     } finally {
       await closeAll(a, b);
     }

@@ -1,6 +1,7 @@
 // The Windows completion engine: one I/O completion port per JS environment, one poller thread dequeuing
-// it with GetQueuedCompletionStatusEx in batches, and one threadsafe function that wakes the JS thread once
-// per batch (not once per completion), whose calls handle the batch in groups (iocp_engine.cc says why).
+// it with GetQueuedCompletionStatusEx in batches, and threadsafe functions that wake the JS thread once
+// per batch (not once per completion), whose calls handle the batch in groups; two of them, taking turns,
+// so that what completes during a dispatch waits for the loop's next turn (iocp_engine.cc says why).
 // Operation handlers run on the JS thread only.
 #pragma once
 
@@ -45,7 +46,8 @@ class IocpEngine : public Engine {
   std::vector<IocpOp*> ready_;     // completions dequeued by the poller, not yet handled (guarded by mu_)
   std::vector<IocpOp*> handling_;  // the batch being handled on the JS thread, from next_ on
   size_t next_ = 0;
-  napi_threadsafe_function wake_ = nullptr;
+  napi_threadsafe_function wake_[2] = {nullptr, nullptr};
+  int next_wake_ = 0;  // which of wake_ the poller calls next (guarded by mu_)
   bool started_ = false;
 };
 
