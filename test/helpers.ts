@@ -44,6 +44,18 @@ export async function connectedPair(host = '127.0.0.1'): Promise<{ server: Serve
   return { server, client, peer: await accepted };
 }
 
+export type Pair = Awaited<ReturnType<typeof connectedPair>>;
+
+/** A test body that runs `fn` on a fresh connected pair, then closes all three. */
+export const withPair = (fn: (pair: Pair) => Promise<void>) => async (): Promise<void> => {
+  const pair = await connectedPair();
+  try {
+    await fn(pair);
+  } finally {
+    await Promise.all([pair.client.close(), pair.peer.close(), pair.server.close()]);
+  }
+};
+
 /** Reads exactly n bytes (fails on early end of stream). */
 export async function readExactly(conn: Connection, n: number): Promise<Buffer> {
   const out = Buffer.allocUnsafe(n);

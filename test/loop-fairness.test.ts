@@ -30,31 +30,61 @@ function spin(ms: number): void {
   while (performance.now() < end);
 }
 
+/** `size` bytes sent before the reader starts, read 1 KiB at a time, each read's continuation busy for
+ *  `spinMs` after starting it: what the socket buffers hold (on loopback, far more than the budget's 32
+ *  KiB) could all complete at once. */
+async function readerLetsLoopTurn(size: number, spinMs: number): Promise<void> {
+  const { server, client, peer } = await connectedPair();
+  try {
+    const writing = client.write(Buffer.alloc(size, 'r'));
+    await sleep(100);
+    const buf = Buffer.alloc(1024);
+    let got = 0;
+    const { before, total } = await stepsBeforeImmediate(async () => {
+      if (got === size) return false;
+      const reading = peer.read(buf);
+      if (spinMs > 0) spin(spinMs);
+      got += await reading;
+      return true;
+    });
+    await writing;
+    assert.equal(got, size);
+    assert.ok(total >= 2 * LIMIT, `only ${total} reads: the test needs more than the budget to mean anything`);
+    assert.ok(before <= LIMIT, `${before} of ${total} reads completed before setImmediate ran`);
+  } finally {
+    await Promise.all([client.close(), peer.close()]);
+    await server.close();
+  }
+}
+
+/** 200 datagrams queued before the receiver starts (inside the default receive buffer: none may be
+ *  dropped), each receive's continuation busy for `spinMs` after starting it. */
+async function receiverLetsLoopTurn(spinMs: number): Promise<void> {
+  const [a, b] = await udpPair();
+  try {
+    const count = 200;
+    for (let i = 0; i < count; i++) await b.send(`d${i}`, a.address().port, '127.0.0.1');
+    await sleep(50);
+    const buf = Buffer.alloc(16);
+    let i = 0;
+    const { before, total } = await stepsBeforeImmediate(async () => {
+      if (i === count) return false;
+      const receiving = a.recv(buf, { timeout: 20000 });
+      if (spinMs > 0) spin(spinMs);
+      const r = await receiving;
+      assert.equal(buf.toString('utf8', 0, r.bytes), `d${i}`);
+      i++;
+      return true;
+    });
+    assert.equal(total, count);
+    assert.ok(before <= LIMIT, `${before} of ${total} receives completed before setImmediate ran`);
+  } finally {
+    await closeAll(a, b);
+  }
+}
+
 describe('event-loop fairness under operations that complete at once', () => {
-  it('a reader whose data is always there still lets setImmediate run', async () => {
-    const { server, client, peer } = await connectedPair();
-    try {
-      // 512 KiB on its way before the reader starts, read 1 KiB at a time: what the socket buffers hold
-      // of it (on loopback, far more than the budget's 32 KiB) could all complete at once.
-      const size = 512 * 1024;
-      const writing = client.write(Buffer.alloc(size, 'r'));
-      await sleep(100);
-      const buf = Buffer.alloc(1024);
-      let got = 0;
-      const { before, total } = await stepsBeforeImmediate(async () => {
-        if (got === size) return false;
-        got += await peer.read(buf);
-        return true;
-      });
-      await writing;
-      assert.equal(got, size);
-      assert.ok(total >= 4 * LIMIT, `only ${total} reads: the test needs more than the budget to mean anything`);
-      assert.ok(before <= LIMIT, `${before} of ${total} reads completed before setImmediate ran`);
-    } finally {
-      await Promise.all([client.close(), peer.close()]);
-      await server.close();
-    }
-  });
+  it('a reader whose data is always there still lets setImmediate run', () => readerLetsLoopTurn(512 * 1024, 0));
 
   it('a writer whose writes are always taken still lets setImmediate run', async () => {
     const { server, client, peer } = await connectedPair();
@@ -108,74 +138,11 @@ describe('event-loop fairness under operations that complete at once', () => {
   // Windows the poller hands that completion to a threadsafe function; Node runs the calls queued while
   // one runs in the same turn, so with one function every read completed before setImmediate (all 257
   // here, under Wine, every time), until the engine took two in turns (iocp_engine.cc).
-  it('a slow reader whose reads complete while its continuation runs still lets setImmediate run', async () => {
-    const { server, client, peer } = await connectedPair();
-    try {
-      const size = 256 * 1024;
-      const writing = client.write(Buffer.alloc(size, 's'));
-      await sleep(100);
-      const buf = Buffer.alloc(1024);
-      let got = 0;
-      const { before, total } = await stepsBeforeImmediate(async () => {
-        if (got === size) return false;
-        const reading = peer.read(buf);
-        spin(1);
-        got += await reading;
-        return true;
-      });
-      await writing;
-      assert.equal(got, size);
-      assert.ok(total >= 2 * LIMIT, `only ${total} reads: the test needs more than the budget to mean anything`);
-      assert.ok(before <= LIMIT, `${before} of ${total} reads completed before setImmediate ran`);
-    } finally {
-      await Promise.all([client.close(), peer.close()]);
-      await server.close();
-    }
-  });
+  it('a slow reader whose reads complete while its continuation runs still lets setImmediate run',
+    () => readerLetsLoopTurn(256 * 1024, 1));
 
-  it('a slow UDP receiver whose receives complete while its continuation runs still lets setImmediate run', async () => {
-    const [a, b] = await udpPair();
-    try {
-      const count = 200;  // inside the default receive buffer: none may be dropped
-      for (let i = 0; i < count; i++) await b.send(`d${i}`, a.address().port, '127.0.0.1');
-      await sleep(50);
-      const buf = Buffer.alloc(16);
-      let i = 0;
-      const { before, total } = await stepsBeforeImmediate(async () => {
-        if (i === count) return false;
-        const receiving = a.recv(buf, { timeout: 20000 });
-        spin(1);
-        const r = await receiving;
-        assert.equal(buf.toString('utf8', 0, r.bytes), `d${i}`);
-        i++;
-        return true;
-      });
-      assert.equal(total, count);
-      assert.ok(before <= LIMIT, `${before} of ${total} receives completed before setImmediate ran`);
-    } finally {
-      await closeAll(a, b);
-    }
-  });
+  it('a slow UDP receiver whose receives complete while its continuation runs still lets setImmediate run',
+    () => receiverLetsLoopTurn(1));
 
-  it('a UDP receiver with datagrams always queued still lets setImmediate run', async () => {
-    const [a, b] = await udpPair();
-    try {
-      const count = 200;  // inside the default receive buffer: none may be dropped
-      for (let i = 0; i < count; i++) await b.send(`d${i}`, a.address().port, '127.0.0.1');
-      await sleep(50);
-      const buf = Buffer.alloc(16);
-      let i = 0;
-      const { before, total } = await stepsBeforeImmediate(async () => {
-        if (i === count) return false;
-        const r = await a.recv(buf, { timeout: 20000 });
-        assert.equal(buf.toString('utf8', 0, r.bytes), `d${i}`);
-        i++;
-        return true;
-      });
-      assert.equal(total, count);
-      assert.ok(before <= LIMIT, `${before} of ${total} receives completed before setImmediate ran`);
-    } finally {
-      await closeAll(a, b);
-    }
-  });
+  it('a UDP receiver with datagrams always queued still lets setImmediate run', () => receiverLetsLoopTurn(0));
 });

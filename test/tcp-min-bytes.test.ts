@@ -5,20 +5,9 @@ import * as assert from 'node:assert/strict';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import * as net from 'node:net';
 import { connect } from '../lib';
-import { assertSystemError, connectedPair, isAbortError, sleep } from './helpers';
+import { assertSystemError, isAbortError, sleep, withPair } from './helpers';
 
-type Pair = Awaited<ReturnType<typeof connectedPair>>;
 type ReadError = Error & { code?: string; bytesRead?: number };
-
-/** A test body that runs `fn` on a fresh connected pair, then closes all three. */
-const withPair = (fn: (pair: Pair) => Promise<void>) => async (): Promise<void> => {
-  const pair = await connectedPair();
-  try {
-    await fn(pair);
-  } finally {
-    await Promise.all([pair.client.close(), pair.peer.close(), pair.server.close()]);
-  }
-};
 
 /** The error `p` rejects with; fails the test if it resolves. */
 const rejection = (p: Promise<unknown>): Promise<ReadError> =>

@@ -6,20 +6,8 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import { connect } from '../lib';
-import { assertSystemError, connectedPair, sleep } from './helpers';
+import { assertSystemError, sleep, withPair } from './helpers';
 import { isWine } from './udp-helpers';
-
-type Pair = Awaited<ReturnType<typeof connectedPair>>;
-
-/** A test body that runs `fn` on a fresh connected pair, then closes all three. */
-const withPair = (fn: (pair: Pair) => Promise<void>) => async (): Promise<void> => {
-  const pair = await connectedPair();
-  try {
-    await fn(pair);
-  } finally {
-    await Promise.all([pair.client.close(), pair.peer.close(), pair.server.close()]);
-  }
-};
 
 /** Long enough for loopback data, a FIN or a reset sent before it to have arrived, also under Wine. */
 const ARRIVED_MS = 200;
