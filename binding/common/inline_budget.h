@@ -28,16 +28,25 @@ class InlineBudget {
   }
   void Refill() { left_ = kPerWake; }
 
-  // A read's attempt to complete inside the call, while the budget lasts: `attempt(&got)` reads without
-  // blocking and leaves got at -1 while the read must wait. A result or an error settles `op` (Complete
-  // or Fail) and deletes it; returns whether it did.
+  // An attempt to complete inside the call, made only while the budget lasts: `attempt(got)` works without
+  // blocking and leaves *got at -1 when the operation must wait. An attempt that completed (a result in
+  // *got, or an error returned) spends the budget. *got is -1 when no attempt was allowed.
+  template <typename Attempt>
+  SysError Try(Attempt attempt, int64_t* got) {
+    *got = -1;
+    if (!available()) return SysError::Ok();
+    const SysError e = attempt(got);
+    if (!e.ok() || *got >= 0) Spend();
+    return e;
+  }
+
+  // Try() for a read operation: a result or an error settles `op` (Complete or Fail) and deletes it;
+  // returns whether it did.
   template <typename ReadOp, typename Attempt>
   bool TryRead(napi_env env, ReadOp* op, Attempt attempt) {
-    if (!available()) return false;
-    int64_t got = -1;
-    const SysError e = attempt(&got);
+    int64_t got;
+    const SysError e = Try(attempt, &got);
     if (e.ok() && got < 0) return false;
-    Spend();
     if (e.ok()) op->Complete(env, got);
     else op->Fail(env, e);
     delete op;

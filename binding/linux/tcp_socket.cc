@@ -266,12 +266,12 @@ void TcpSocket::SetLowWater(const ReadOp* op) {
 
 SysError TcpSocket::ReadNow(const BufferList& bufs, int64_t* got) {
   *got = -1;
-  if (read_ != nullptr || fd_ < 0 || !readable_ || !inline_.available()) return SysError::Ok();
-  SmallVector<iovec, 8> vec;
-  AppendIovecs(bufs, &vec);
-  const SysError e = RecvOnce(vec.data(), vec.size(), got);  // EAGAIN clears readable_: Read() then waits
-  if (!e.ok() || *got >= 0) inline_.Spend();
-  return e;
+  if (read_ != nullptr || fd_ < 0 || !readable_) return SysError::Ok();
+  return inline_.Try([&](int64_t* r) {
+    SmallVector<iovec, 8> vec;
+    AppendIovecs(bufs, &vec);
+    return RecvOnce(vec.data(), vec.size(), r);  // EAGAIN clears readable_: Read() then waits
+  }, got);
 }
 
 napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min, bool just_tried) {

@@ -179,14 +179,13 @@ napi_value UdpSocket::Recv(napi_env env, BufferList&& bufs, size_t chunk_max) {
     delete op;
     return promise;
   }
-  if (readable_ && inline_.available()) {
+  if (readable_) {
     // A datagram (or an error) already queued: complete at once, no wait.
     int64_t got = -1;
     bool truncated = false;
     SockAddr from;
-    const SysError e = TryRecv(op, &got, &truncated, &from);
+    const SysError e = inline_.Try([&](int64_t* r) { return TryRecv(op, r, &truncated, &from); }, &got);
     if (!e.ok() || got >= 0) {
-      inline_.Spend();
       if (e.ok()) {
         ResolveDatagram(op, env, op->chunk(), static_cast<size_t>(got), from, truncated);
       } else {

@@ -241,12 +241,12 @@ SysError TcpSocket::RecvOnce(const WSABUF* bufs, size_t count, int64_t* got) {
 
 SysError TcpSocket::ReadNow(const BufferList& bufs, int64_t* got) {
   *got = -1;
-  if (read_ != nullptr || !inline_.available()) return SysError::Ok();
-  SmallVector<WSABUF, 8> wsa;
-  AppendStreamBufs(bufs, &wsa);
-  const SysError e = RecvOnce(wsa.data(), wsa.size(), got);
-  if (!e.ok() || *got >= 0) inline_.Spend();
-  return e;
+  if (read_ != nullptr) return SysError::Ok();
+  return inline_.Try([&](int64_t* r) {
+    SmallVector<WSABUF, 8> wsa;
+    AppendStreamBufs(bufs, &wsa);
+    return RecvOnce(wsa.data(), wsa.size(), r);
+  }, got);
 }
 
 napi_value TcpSocket::Read(napi_env env, BufferList&& bufs, size_t chunk_max, uint64_t min, bool just_tried) {
