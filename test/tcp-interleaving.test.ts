@@ -4,7 +4,8 @@
 // direction of each pair carries a known byte stream, so the checks are exact:
 //  - the bytes a reader gets are the stream from its start, with no hole and nothing twice, until a write
 //    that failed or was cancelled leaves the rest unknown;
-//  - a stream that was shut down cleanly, with every write done, reaches its reader whole before its end;
+//  - a stream that was shut down cleanly, with every write done, reaches its reader whole before its end
+//    (under Wine, where a reset reads as end of stream, only when the end came before the writer's close);
 //  - every failure carries one of the codes these events explain;
 //  - every promise settles, and nothing is left in flight.
 // The run is seeded (the choices repeat; the timing does not). A run of this kind found the reset that
@@ -39,10 +40,15 @@ interface Direction {
   neverShut: boolean;
   written?: number;
   ended?: number;
+  /** The writer's end had begun to close: a reset from it can have arrived. */
+  writerClosing: boolean;
+  /** The end of stream was read after the writer's end had begun to close. */
+  endedAfterWriterClose?: boolean;
 }
 
 class Run extends SeededRun {
   bytes = 0;
+  wineResetsReadAsEnd = 0;
 
   constructor(seed: number) { super(seed, EXPLAINED); }
 
@@ -105,6 +111,7 @@ class Run extends SeededRun {
       }
       if (got === null) {
         d.ended = offset;
+        d.endedAfterWriterClose = d.writerClosing;
         return;
       }
       for (let i = 0; i < got.length && !d.unknown; i++) {
@@ -122,19 +129,25 @@ class Run extends SeededRun {
     const client = await connect({ host: '127.0.0.1', port: server.address().port });
     const peer = await accepted;
     const neverShut = id % 4 === 0;
-    const up: Direction = { id: 2 * id, stop: false, unknown: false, shut: false, neverShut };
-    const down: Direction = { id: 2 * id + 1, stop: false, unknown: false, shut: false, neverShut };
+    const up: Direction = { id: 2 * id, stop: false, unknown: false, shut: false, neverShut, writerClosing: false };
+    const down: Direction = { id: 2 * id + 1, stop: false, unknown: false, shut: false, neverShut, writerClosing: false };
+    const closeClient = () => { up.writerClosing = true; return client.close(); };
+    const closePeer = () => { down.writerClosing = true; return peer.close(); };
     const tasks = Promise.all([this.write(client, up), this.read(peer, up), this.write(peer, down), this.read(client, down)]);
     await Promise.race([tasks, sleep(20 + this.below(400))]);
     up.stop = down.stop = true;
     const order = this.below(3);
-    if (order === 0) await client.close().then(() => sleep(this.below(5))).then(() => peer.close());
-    else if (order === 1) await peer.close().then(() => sleep(this.below(5))).then(() => client.close());
-    else await Promise.all([client.close(), peer.close()]);
+    if (order === 0) await closeClient().then(() => sleep(this.below(5))).then(closePeer);
+    else if (order === 1) await closePeer().then(() => sleep(this.below(5))).then(closeClient);
+    else await Promise.all([closeClient(), closePeer()]);
     await this.settles(tasks, 10000, `pair ${id}: operations still pending 10 s after both ends closed`);
     for (const d of [up, down]) {
       if (d.shut && !d.unknown && d.ended !== undefined && d.ended !== d.written) {
-        this.problems.push(`stream ${d.id}: ended after ${d.ended} of the ${d.written} bytes written before shutdown`);
+        // The writer's close resets the connection when unread data is left at its end. Under Wine a reset
+        // reads as end of stream (see tcp-errors.test.ts), so an early end read after that close is
+        // counted, not judged; one read before it is a stream that lost bytes, everywhere.
+        if (isWine() && d.endedAfterWriterClose) this.wineResetsReadAsEnd++;
+        else this.problems.push(`stream ${d.id}: ended after ${d.ended} of the ${d.written} bytes written before shutdown`);
       }
     }
   }
@@ -146,7 +159,7 @@ describe('TCP interleavings', function () {
   const seconds = isWine() ? 6 : 4;
   this.timeout((seconds + 30) * 1000);
 
-  it(`random reads, writes, cancels, detaches, shutdowns and closes on ${pairs} connections at once keep every stream exact and settle everything`, async () => {
+  it(`random reads, writes, cancels, detaches, shutdowns and closes on ${pairs} connections at once keep every stream exact and settle everything (Wine: an early end after the writer's close is a reset)`, async () => {
     const run = new Run(20261122);
     const server = await listen({ host: '127.0.0.1', port: 0 });
     const end = Date.now() + seconds * 1000;
@@ -159,6 +172,9 @@ describe('TCP interleavings', function () {
     }));
     await server.close();
     assert.deepEqual(run.problems, []);
+    if (run.wineResetsReadAsEnd > 0) {
+      console.log(`      (Wine: ${run.wineResetsReadAsEnd} shut-down stream(s) read an early end after the writer's close, a reset as Wine reports it; not judged)`);
+    }
     assert.ok(done >= pairs && run.bytes > 0, `only ${done} pairs and ${run.bytes} bytes: the run did not get going`);
     assert.ok((run.seen.get('ERR_SOCKET_CLOSED') ?? 0) > 0,
       `no operation was pending at a close (${done} pairs, ${run.bytes} bytes, failures: ${JSON.stringify([...run.seen])})`);
