@@ -68,7 +68,8 @@ async function main(): Promise<number> {
     side: { ...side, command: o.sideCmd.length > 0 ? o.sideCmd : [process.execPath] },
     options: { rounds: o.rounds, duration: o.duration, warmup: o.warmup, pingpongConns: o.pingpongConns,
       idleConns: o.idleConns, idleReadBuffer: o.idleBuf, connectsInFlight: o.inFlight, only: o.only },
-    units: { 'MB/s': '10^6 bytes per second', MB: '10^6 bytes' },
+    units: { 'MB/s': '10^6 bytes per second', MB: '10^6 bytes',
+      'µs': 'CPU time (user + system, all threads) of the side under test per operation, over the measured window' },
     rows,
     failures: failed.map((x) => ({ scenario: x.scenario.id, error: x.error })),
   };

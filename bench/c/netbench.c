@@ -13,7 +13,8 @@
 //
 // Servers print "listening <port>" (port 0 picks a free one) and run until killed. hold prints "held N" once
 // every connection is established and holds them until SIGTERM/SIGINT, or until stdin reaches end of file
-// when stdin is a pipe. Measuring modes count only after the warm-up and print one JSON line on stdout.
+// when stdin is a pipe. Measuring modes count only after the warm-up, print "measuring" when they start to
+// count, and then one JSON line on stdout with their own CPU time over the window (cpu_seconds).
 // Every failure (refused, reset, wrong echo, no progress for --stall seconds) exits non-zero with a message
 // on stderr, so that a crashed or hung peer fails the benchmark run instead of producing a number.
 #define _GNU_SOURCE
@@ -163,10 +164,17 @@ static int connect_one(void) {
 // ---- measurement window: counts after the warm-up, fails when nothing moves for --stall seconds ----
 
 static struct {
-  double start, window_start, last_progress;
+  double start, window_start, last_progress, cpu_start;
   unsigned long long total, window_base;
   int measuring;
 } win;
+
+// This process's CPU time (user + system, all threads), in seconds.
+static double cpu_seconds(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
 
 static void window_begin(void) {
   win.start = win.last_progress = now();
@@ -186,6 +194,9 @@ static int window_tick(void) {
     win.measuring = 1;
     win.window_start = t;
     win.window_base = win.total;
+    win.cpu_start = cpu_seconds();
+    printf("measuring\n");  // the runner samples the peer's CPU time from here to the result line
+    fflush(stdout);
   }
   if (t - win.last_progress > opt.stall) die("no progress for %.0f s: the peer is stuck", opt.stall);
   return win.measuring && t >= win.window_start + opt.duration;
@@ -194,8 +205,8 @@ static int window_tick(void) {
 static void window_report(const char *unit, double scale, const char *extra) {
   double secs = now() - win.window_start;
   unsigned long long count = win.total - win.window_base;
-  printf("{\"mode\":\"%s\",\"value\":%.3f,\"unit\":\"%s\",\"count\":%llu,\"seconds\":%.3f%s}\n", opt.mode,
-         count / secs / scale, unit, count, secs, extra);
+  printf("{\"mode\":\"%s\",\"value\":%.3f,\"unit\":\"%s\",\"count\":%llu,\"seconds\":%.3f,\"cpu_seconds\":%.4f%s}\n",
+         opt.mode, count / secs / scale, unit, count, secs, cpu_seconds() - win.cpu_start, extra);
   fflush(stdout);
 }
 

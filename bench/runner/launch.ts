@@ -46,16 +46,22 @@ export class Launcher {
     return child;
   }
 
-  /** Starts `server`, then `client(port)`, and returns the client's result; the server must survive it. */
+  /** Starts `server`, then `client(port)`, and returns the client's result; the server must survive it. The
+   *  result has the client's own CPU time over its window (cpu_seconds) and the server's (server_cpu_seconds,
+   *  sampled from /proc when the client prints "measuring" and again when its result is in: each sample is
+   *  up to one 20 ms poll late, at both ends alike). */
   pair(server: Cmd, client: (port: number) => Cmd, conns: number): Promise<Json> {
     return withChildren(async (started) => {
       const s = this.start(started, server);
       const port = await s.port(this.readyMs);
       const c = this.start(started, client(port));
       try {
+        await c.waitFor((line) => (line === 'measuring' ? true : undefined), '"measuring"', this.runMs(conns), [s]);
+        const cpu0 = s.cpuSeconds();
         const result = await c.result(this.runMs(conns), [s]);
+        const serverCpu = s.cpuSeconds() - cpu0;
         s.assertAlive();
-        return result;
+        return { ...result, server_cpu_seconds: serverCpu };
       } catch (err) {
         // A client that fails because its server died: report the server first, that is the news.
         await new Promise((r) => setTimeout(r, 300));

@@ -2,7 +2,7 @@
 // Their stdout and stderr go to files that the runner polls, because Windows node.exe under Wine cannot
 // write to a pipe. Every child is registered so that it is killed when the run ends, fails or is
 // interrupted: no stray server keeps a port or a core busy after the runner is gone.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -56,6 +56,26 @@ function signal(pids: number[], sig: NodeJS.Signals): void {
 }
 
 export type Json = Record<string, unknown>;
+
+/** Clock ticks per second of /proc/<pid>/stat's times (sysconf(_SC_CLK_TCK); 100 on Linux everywhere). */
+let clockTicks: number | undefined;
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try { clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { clockTicks = 100; }
+  }
+  return clockTicks;
+}
+
+/** utime + stime of `pid` (all its threads), in seconds; 0 for a process that is gone. */
+function cpuOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();  // fields 14 and 15 of proc(5)
+  } catch {
+    return 0;
+  }
+}
 
 export class Child {
   readonly #proc: ChildProcess;
@@ -131,6 +151,12 @@ export class Child {
       const r = JSON.parse(line) as Json;
       return accept(r) ? r : undefined;
     }, 'a JSON result', timeoutMs, watch);
+  }
+
+  /** CPU time used so far by the spawned process and everything below it (node.exe under Wine), in seconds.
+   *  /proc counts in clock ticks (10 ms): over a 3 s window, a fraction of a percent. */
+  cpuSeconds(): number {
+    return this.#tree().reduce((sum, pid) => sum + cpuOf(pid), 0);
   }
 
   /** The spawned process and everything below it, leaves first. */

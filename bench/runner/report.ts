@@ -43,14 +43,14 @@ export function toRows(outcomes: Outcome[]): Row[] {
   const rows: Row[] = [];
   for (const { scenario: sc, samples, refFrom, error } of outcomes) {
     sc.metrics.forEach((m, k) => {
-      const iocp = stat(samples.iocp, k), net = stat(samples.net, k), refStat = stat(samples.ref, k);
+      const iocp = stat(samples.iocp, k), net = stat(samples.net, k), refStat = stat(samples.ref, m.refIndex ?? k);
       const ratio = iocp !== null && net !== null && net.median !== 0 ? iocp.median / net.median : null;
       const met = ratio === null || m.target === undefined ? null
         : m.higherIsBetter ? ratio >= m.target : ratio <= m.target;
       const pct = (s: Stat | null): number | null =>
         s === null || refStat === null || refStat.median === 0 ? null : (100 * s.median) / refStat.median;
       rows.push({
-        id: sc.metrics.length > 1 ? `${sc.id}-${(m.label ?? String(k)).toLowerCase().replace(/\W+/g, '-')}` : sc.id,
+        id: m.label === undefined ? sc.id : `${sc.id}-${m.label.toLowerCase().replace(/\W+/g, '-')}`,
         title: metricTitle(sc, m), unit: m.unit, higherIsBetter: m.higherIsBetter, target: m.target ?? null,
         iocp, net, ref: refStat === null ? null : { ...refStat, ...(refFrom ? { sharedWith: refFrom } : {}) },
         ratio, met, iocpPercentOfRef: pct(iocp), netPercentOfRef: pct(net), ...(error ? { error } : {}),
@@ -61,7 +61,7 @@ export function toRows(outcomes: Outcome[]): Row[] {
 }
 
 export function formatValue(v: number, unit: string): string {
-  if (unit === 'MB' || (unit === 'MB/s' && v < 100)) return v.toFixed(1);
+  if (unit === 'MB' || unit === 'µs' || (unit === 'MB/s' && v < 100)) return v.toFixed(1);
   return Math.round(v).toLocaleString('en-US');
 }
 

@@ -17,8 +17,9 @@ export async function runScenario(sc: Scenario, o: Options, log: (line: string) 
     outcome.samples.ref = cached.samples;
     outcome.refFrom = cached.from;
   }
+  // Each metric's value; the reference's is in the metric's column of it (refIndex).
   const show = (what: Impl | 'ref', v: number[]): string =>
-    `${names[what]} ${v.map((x, k) => formatValue(x, sc.metrics[k].unit)).join('/')}`;
+    `${names[what]} ${sc.metrics.map((m, k) => formatValue(v[what === 'ref' ? m.refIndex ?? k : k], m.unit)).join('/')}`;
   try {
     for (let round = 0; round < o.rounds; round++) {
       const order: Impl[] = round % 2 === 0 ? ['iocp', 'net'] : ['net', 'iocp'];

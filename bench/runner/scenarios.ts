@@ -12,7 +12,10 @@ export interface Metric {
   higherIsBetter: boolean;
   /** The ratio iocp-net / net to reach: at least this when higher is better, at most this otherwise. */
   target?: number;
-  label?: string;  // set when a scenario reports several metrics
+  label?: string;  // set on every metric after the first of a scenario
+  /** The column of the reference's samples this metric is compared with; default: its own index. A server
+   *  row and a client row share one reference measurement, and each compares its CPU with its own side's. */
+  refIndex?: number;
 }
 
 export interface Scenario {
@@ -32,6 +35,14 @@ function sizeName(bytes: number): string {
 export function scenarios(L: Launcher, o: Options): Scenario[] {
   const t = L.timing();
   const value = (r: Record<string, unknown>): number[] => [r.value as number];
+  // CPU time per operation (round trip, connection) over the measured window, in µs: of the server
+  // (sampled by the runner) or of the client (measured by itself). It says what a row's throughput cannot
+  // when latency or the load generator sets the pace.
+  const cpuPerOp = (r: Record<string, unknown>, key: 'server_cpu_seconds' | 'cpu_seconds'): number =>
+    ((r[key] as number) * 1e6) / (r.count as number);
+  const withServerCpu = (r: Record<string, unknown>): number[] => [r.value as number, cpuPerOp(r, 'server_cpu_seconds')];
+  const withClientCpu = (r: Record<string, unknown>): number[] => [r.value as number, cpuPerOp(r, 'cpu_seconds')];
+  const cpuMetric = (label: string, refIndex: number): Metric => ({ label, unit: 'µs', higherIsBetter: false, refIndex });
   const list: Scenario[] = [];
   const [, mid, high] = o.pingpongConns;
 
@@ -40,20 +51,26 @@ export function scenarios(L: Launcher, o: Options): Scenario[] {
   for (const n of o.pingpongConns) {
     const args = (port: number): string[] => ['--port', String(port), '--conns', String(n), '--size', '64', ...t];
     const cClient = (port: number): Cmd => ({ name: 'netbench pingpong', native: ['pingpong', ...args(port)] });
-    const ref = { key: `pingpong-${n}`, run: async () => value(await L.pair(cEcho, cClient, n)) };
+    // The reference's columns: round trips/s, the C server's CPU per round trip, the C client's.
+    const ref = { key: `pingpong-${n}`, run: async () => {
+      const r = await L.pair(cEcho, cClient, n);
+      return [r.value as number, cpuPerOp(r, 'server_cpu_seconds'), cpuPerOp(r, 'cpu_seconds')];
+    } };
     const conns = `${n} conn${n === 1 ? '' : 's'}`;
     list.push({
       id: `server-pingpong-${n}`,
       title: `server ping-pong 64 B, ${conns}`,
-      metrics: [{ unit: 'round trips/s', higherIsBetter: true, target: n === 1 ? 1.0 : n === mid ? 1.25 : n === high ? 1.5 : undefined }],
-      run: async (impl) => value(await L.pair({ name: `echo-${impl}`, script: `servers/echo-${impl}`, args: [] }, cClient, n)),
+      metrics: [{ unit: 'round trips/s', higherIsBetter: true, target: n === 1 ? 1.0 : n === mid ? 1.25 : n === high ? 1.5 : undefined },
+        cpuMetric('server CPU per round trip', 1)],
+      run: async (impl) => withServerCpu(await L.pair({ name: `echo-${impl}`, script: `servers/echo-${impl}`, args: [] }, cClient, n)),
       ref,
     });
     list.push({
       id: `client-pingpong-${n}`,
       title: `client ping-pong 64 B, ${conns}`,
-      metrics: [{ unit: 'round trips/s', higherIsBetter: true, target: n === 1 ? 1.0 : undefined }],
-      run: async (impl) => value(await L.pair(cEcho,
+      metrics: [{ unit: 'round trips/s', higherIsBetter: true, target: n === 1 ? 1.0 : undefined },
+        cpuMetric('client CPU per round trip', 2)],
+      run: async (impl) => withClientCpu(await L.pair(cEcho,
         (port) => ({ name: `pingpong-${impl}`, script: `clients/pingpong-${impl}`, args: args(port) }), n)),
       ref,
     });
@@ -95,9 +112,9 @@ export function scenarios(L: Launcher, o: Options): Scenario[] {
   list.push({
     id: 'server-accept-close',
     title: `server accept+close, ${o.inFlight} connecting`,
-    metrics: [{ unit: 'connections/s', higherIsBetter: true, target: 1.2 }],
-    run: async (impl) => value(await L.pair({ name: `accept-${impl}`, script: `servers/accept-${impl}`, args: [] }, connectRate, o.inFlight)),
-    ref: { key: 'accept', run: async () => value(await L.pair({ name: 'netbench accept-server', native: ['accept-server', '--port', '0'] }, connectRate, o.inFlight)) },
+    metrics: [{ unit: 'connections/s', higherIsBetter: true, target: 1.2 }, cpuMetric('server CPU per connection', 1)],
+    run: async (impl) => withServerCpu(await L.pair({ name: `accept-${impl}`, script: `servers/accept-${impl}`, args: [] }, connectRate, o.inFlight)),
+    ref: { key: 'accept', run: async () => withServerCpu(await L.pair({ name: 'netbench accept-server', native: ['accept-server', '--port', '0'] }, connectRate, o.inFlight)) },
   });
 
   // ---- idle connections: memory held by the server ----
