@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as util from 'node:util';
 import { connect, listen, type Connection, type Server } from '../lib';
+import type { Worker } from 'node:worker_threads';
 
 /** A TCP port nothing listens on (on `host`): bound by a server that is then closed. */
 export async function deadTcpPort(host = '127.0.0.1'): Promise<number> {
@@ -109,3 +110,11 @@ export function platformIt(platform: NodeJS.Platform, title: string, fn: (this: 
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The exit code of `worker`. Call it as soon as the worker is made: when a worker posts its last message and
+ *  ends, Node may deliver that message and 'exit' in one go (it drains the port, then emits 'exit'), so an
+ *  'exit' listener added after awaiting the message misses it. Under CPU load that hung these tests. */
+export function exitOf(worker: Worker): Promise<number> {
+  return new Promise((resolve) => worker.once('exit', resolve));
+}
+

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { engineStats } from '../lib';
-import { assertSystemError, connectedPair, isAbortError, sleep } from './helpers';
+import { assertSystemError, connectedPair, exitOf, isAbortError, sleep } from './helpers';
 
 describe('TCP chunk reads (readChunk and async iteration)', () => {
   it('iterates over 8 MiB as chunks, intact and in order, and ends at end of stream', async () => {
@@ -112,6 +112,7 @@ describe('TCP chunk reads (readChunk and async iteration)', () => {
     // Only lib/native.ts registers the allocator; this checks the native side against any other
     // (in a worker, whose engine has its own), and that it still makes chunks when none is registered.
     const w = new Worker(path.join(__dirname, 'fixtures', 'chunk-allocators.js'));
+    const exited = exitOf(w);
     const [got] = (await once(w, 'message')) as [Record<string, unknown>];
     assert.deepEqual(got, {
       'none registered': { text: 'none registered', isBuffer: true, ownMemory: true },
@@ -120,7 +121,7 @@ describe('TCP chunk reads (readChunk and async iteration)', () => {
       'not a buffer': { error: 'cannot allocate a Buffer for the data read', isError: true },
       pooled: { text: 'pooled', isBuffer: true, ownMemory: false },
     });
-    assert.equal(await new Promise((r) => w.once('exit', r)), 0);
+    assert.equal(await exited, 0);
   });
 
   it('rejects bad readChunk options synchronously with Node codes', async () => {

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { connect, engineStats, listen, type Connection } from '../lib';
-import { connectedPair, echoServer, platformIt, readExactly, sleep } from './helpers';
+import { connectedPair, echoServer, exitOf, platformIt, readExactly, sleep } from './helpers';
 import { collect, runChild } from './lifecycle-helpers';
 
 describe('TCP lifecycle and resources', () => {
@@ -117,10 +117,11 @@ describe('TCP lifecycle and resources', () => {
   it('runs an engine inside a worker_thread, and terminate() cleans up what the worker left open', async () => {
     const script = path.join(__dirname, 'fixtures', 'worker-echo.js');
     const w1 = new Worker(script);
+    const w1Exit = exitOf(w1);
     const [msg] = (await once(w1, 'message')) as [{ text: string; stats: { opsInFlight: number } }];
     assert.equal(msg.text, 'from the worker');
     assert.equal(msg.stats.opsInFlight, 0);
-    assert.equal(await new Promise((r) => w1.once('exit', r)), 0, 'an idle worker exits by itself');
+    assert.equal(await w1Exit, 0, 'an idle worker exits by itself');
 
     const w2 = new Worker(script, { env: { ...process.env, IOCP_NET_WORKER_LEAVE_OPEN: '1' } });
     const messages: unknown[] = [];

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createUdpSocket, engineStats } from '../lib';
-import { sleep } from './helpers';
+import { exitOf, sleep } from './helpers';
 import { collect, runChild } from './lifecycle-helpers';
 import { closeAll, udpPair } from './udp-helpers';
 
@@ -57,10 +57,11 @@ describe('UDP lifecycle and resources', () => {
   it('runs inside a worker_thread, and terminate() cleans up a socket left with a recv pending', async () => {
     const script = path.join(__dirname, 'fixtures', 'udp-worker.js');
     const w1 = new Worker(script);
+    const w1Exit = exitOf(w1);
     const [msg] = (await once(w1, 'message')) as [{ text: string; stats: { opsInFlight: number } }];
     assert.equal(msg.text, 'from the worker');
     assert.equal(msg.stats.opsInFlight, 0);
-    assert.equal(await new Promise((r) => w1.once('exit', r)), 0, 'an idle worker exits by itself');
+    assert.equal(await w1Exit, 0, 'an idle worker exits by itself');
 
     const w2 = new Worker(script, { env: { ...process.env, IOCP_NET_WORKER_LEAVE_OPEN: '1' } });
     const messages: unknown[] = [];
@@ -76,12 +77,13 @@ describe('UDP lifecycle and resources', () => {
 
   it('the addon used without lib/udp.ts (no result factory registered) gives the same result objects', async () => {
     const w = new Worker(path.join(__dirname, 'fixtures', 'udp-native-results.js'));
+    const exited = exitOf(w);
     const [msg] = (await once(w, 'message')) as [Record<string, unknown>];
     assert.equal(msg.error, undefined);
     const from = msg.from as number;
     assert.deepEqual(msg.recv, { bytes: 4, address: '127.0.0.1', port: from, family: 'IPv4', truncated: true, text: 'hell' });
     assert.deepEqual(msg.chunk, { data: 'chunk', address: '127.0.0.1', port: from, family: 'IPv4', truncated: false });
-    await new Promise((r) => w.once('exit', r));
+    assert.equal(await exited, 0);
   });
 
   it('the process exits by itself once every UDP socket is closed', async function () {
