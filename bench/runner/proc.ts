@@ -18,6 +18,13 @@ function outputDir(): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses): index 0
+ *  is field 3 of proc(5), the state. Throws when the process is gone. */
+function statFields(pid: number | string): string[] {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** The processes below `pid`, from /proc. Needed for Wine: `wine` runs node.exe as a child process in a new
  *  session, so signalling the process we spawned (or its process group) would leave node.exe running. */
 function descendants(pid: number): number[] {
@@ -27,8 +34,7 @@ function descendants(pid: number): number[] {
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = Number(statFields(e)[1]);  // field 4
       children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
     } catch { /* exited meanwhile */ }
   }
@@ -69,8 +75,7 @@ function ticksPerSecond(): number {
 /** utime + stime of `pid` (all its threads), in seconds; 0 for a process that is gone. */
 function cpuOf(pid: number): number {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(pid);
     return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();  // fields 14 and 15 of proc(5)
   } catch {
     return 0;
