@@ -6,7 +6,7 @@
 // (binding/common/inline_budget.h); then one waits for the engine's next dispatch.
 import * as assert from 'node:assert/strict';
 import { engineStats } from '../lib';
-import { connectedPair, readExactly, sleep } from './helpers';
+import { connectedPair, readExactly, sleep, withPair } from './helpers';
 import { closeAll, udpPair } from './udp-helpers';
 
 const BUDGET = 32;
@@ -33,9 +33,8 @@ function spin(ms: number): void {
 /** `size` bytes sent before the reader starts, read 1 KiB at a time, each read's continuation busy for
  *  `spinMs` after starting it: what the socket buffers hold (on loopback, far more than the budget's 32
  *  KiB) could all complete at once. */
-async function readerLetsLoopTurn(size: number, spinMs: number): Promise<void> {
-  const { server, client, peer } = await connectedPair();
-  try {
+function readerLetsLoopTurn(size: number, spinMs: number): () => Promise<void> {
+  return withPair(async ({ client, peer }) => {
     const writing = client.write(Buffer.alloc(size, 'r'));
     await sleep(100);
     const buf = Buffer.alloc(1024);
@@ -51,10 +50,7 @@ async function readerLetsLoopTurn(size: number, spinMs: number): Promise<void> {
     assert.equal(got, size);
     assert.ok(total >= 2 * LIMIT, `only ${total} reads: the test needs more than the budget to mean anything`);
     assert.ok(before <= LIMIT, `${before} of ${total} reads completed before setImmediate ran`);
-  } finally {
-    await Promise.all([client.close(), peer.close()]);
-    await server.close();
-  }
+  });
 }
 
 /** 200 datagrams queued before the receiver starts (inside the default receive buffer: none may be
@@ -84,7 +80,7 @@ async function receiverLetsLoopTurn(spinMs: number): Promise<void> {
 }
 
 describe('event-loop fairness under operations that complete at once', () => {
-  it('a reader whose data is always there still lets setImmediate run', () => readerLetsLoopTurn(512 * 1024, 0));
+  it('a reader whose data is always there still lets setImmediate run', readerLetsLoopTurn(512 * 1024, 0));
 
   it('a writer whose writes are always taken still lets setImmediate run', async () => {
     const { server, client, peer } = await connectedPair();
@@ -139,7 +135,7 @@ describe('event-loop fairness under operations that complete at once', () => {
   // one runs in the same turn, so with one function every read completed before setImmediate (all 257
   // here, under Wine, every time), until the engine took two in turns (iocp_engine.cc).
   it('a slow reader whose reads complete while its continuation runs still lets setImmediate run',
-    () => readerLetsLoopTurn(256 * 1024, 1));
+    readerLetsLoopTurn(256 * 1024, 1));
 
   it('a slow UDP receiver whose receives complete while its continuation runs still lets setImmediate run',
     () => receiverLetsLoopTurn(1));
