@@ -5,6 +5,8 @@
 //   netbench echo-server   [--host H] [--port P]                      echo every byte back (ping-pong reference)
 //   netbench accept-server [--host H] [--port P]                      accept and close at once (accept reference)
 //   netbench bulk-server   --mode sink|source [--chunk 64k] [--host H] [--port P]
+//   (servers also take --nested-epoll yes: wait on an epoll set that watches theirs, then take the events
+//   without blocking, as iocp-net does inside libuv's loop; it measures what that nesting costs)
 //   netbench pingpong      --port P [--host H] [--conns N] [--size 64] [--duration S] [--warmup S]
 //   netbench bulk-send     --port P [--chunk 64k] [--duration S] [--warmup S]      write continuously
 //   netbench bulk-recv     --port P [--chunk 64k] [--duration S] [--warmup S]      read continuously
@@ -41,10 +43,10 @@
 
 static struct {
   const char *mode, *host, *bulk_mode;
-  int port, conns, size, in_flight;
+  int port, conns, size, in_flight, nested_epoll;
   long chunk;
   double duration, warmup, stall, rate;
-} opt = {NULL, "127.0.0.1", NULL, 0, 1, 64, 64, 64 * 1024, 3.0, 1.0, 10.0, 0};
+} opt = {NULL, "127.0.0.1", NULL, 0, 1, 64, 64, 0, 64 * 1024, 3.0, 1.0, 10.0, 0};
 
 static void die(const char *fmt, ...) {
   va_list ap;
@@ -89,6 +91,7 @@ static void parse_args(int argc, char **argv) {
     else if (!strcmp(k, "--warmup")) opt.warmup = atof(v);
     else if (!strcmp(k, "--stall")) opt.stall = atof(v);
     else if (!strcmp(k, "--rate")) opt.rate = atof(v);
+    else if (!strcmp(k, "--nested-epoll")) opt.nested_epoll = !strcmp(v, "yes");
     else die("unknown option %s", k);
   }
   if (opt.conns < 1 || opt.in_flight < 1 || opt.size < 1 || opt.duration <= 0 || opt.warmup < 0) {
@@ -244,9 +247,16 @@ static void serve(void) {
 
   int ep = epoll_create1(EPOLL_CLOEXEC);
   epoll_set(ep, EPOLL_CTL_ADD, lfd, EPOLLIN);
+  int outer = -1;
+  if (opt.nested_epoll) {
+    outer = epoll_create1(EPOLL_CLOEXEC);
+    epoll_set(outer, EPOLL_CTL_ADD, ep, EPOLLIN);
+  }
   struct epoll_event evs[MAX_EVENTS];
   for (;;) {
-    int n = epoll_wait(ep, evs, MAX_EVENTS, -1);
+    struct epoll_event ready;
+    if (outer >= 0 && epoll_wait(outer, &ready, 1, -1) < 0) continue;  // EINTR
+    int n = epoll_wait(ep, evs, MAX_EVENTS, outer >= 0 ? 0 : -1);
     if (n < 0 && errno == EINTR) continue;
     for (int i = 0; i < n; i++) {
       int fd = evs[i].data.fd;
