@@ -2,7 +2,7 @@
 # Installs what building and testing need on a Debian machine, then builds everything:
 #   Debian packages: cmake, g++, mingw-w64 (cross-compiler for the Windows addon), wine64 (to run it),
 #                    dnsmasq-base (the DNS tests' server; without the dnsmasq package's system service),
-#                    libuv1-dev (uv.h for the Linux addon)
+#                    libuv1-dev (uv.h for the Linux addon), valgrind (memcheck of the native tests)
 #   npm packages:    from package-lock.json
 #   builds:          TypeScript (dist/), the Windows addon (build/win32-x64), the Linux addon (build/linux-x64)
 set -euo pipefail
@@ -16,6 +16,7 @@ command -v x86_64-w64-mingw32-g++-posix >/dev/null || missing+=(g++-mingw-w64-x8
 command -v wine >/dev/null || missing+=(wine64)
 command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)  # the DNS tests' fixture server
 [ -f /usr/include/uv.h ] || missing+=(libuv1-dev)  # header only: the Linux addon runs on Node's own libuv
+command -v valgrind >/dev/null || missing+=(valgrind)  # scripts/test-valgrind.sh
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   SUDO=""

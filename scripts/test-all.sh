@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every suite: the mocha suite under Wine against the Windows build, natively against the Linux build
-# when it exists (and again under AddressSanitizer and UBSan), and the installed-package test on both. Prints each
-# suite's output, then one closing line "N passed, N failed".
+# when it exists (and again under AddressSanitizer and UBSan, and its lifetime-heavy files under valgrind),
+# and the installed-package test on both. Prints each suite's output, then one closing line
+# "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
@@ -71,6 +72,8 @@ if [ -f build/linux-x64/Release/iocp_net.node ]; then
   suite_run "mocha natively" "mocha natively (node $(node --version), Linux backend)" npx mocha
   # The same suite again against an AddressSanitizer build: buffer and operation lifetimes.
   suite_run "mocha under ASan+UBSan" "" bash scripts/test-asan.sh
+  # The lifetime-heavy files once more under valgrind's memcheck: uninitialised reads and lost blocks.
+  suite_run "mocha under valgrind" "" bash scripts/test-valgrind.sh
 fi
 
 # The package as users get it: npm pack, npm install of the tarball into an empty project, then the
