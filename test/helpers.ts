@@ -117,4 +117,3 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export function exitOf(worker: Worker): Promise<number> {
   return new Promise((resolve) => worker.once('exit', resolve));
 }
-

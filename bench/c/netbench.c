@@ -91,7 +91,8 @@ static void parse_args(int argc, char **argv) {
     else if (!strcmp(k, "--warmup")) opt.warmup = atof(v);
     else if (!strcmp(k, "--stall")) opt.stall = atof(v);
     else if (!strcmp(k, "--rate")) opt.rate = atof(v);
-    else if (!strcmp(k, "--nested-epoll")) opt.nested_epoll = !strcmp(v, "yes");
+    else if (!strcmp(k, "--nested-epoll") && (!strcmp(v, "yes") || !strcmp(v, "no"))) opt.nested_epoll = !strcmp(v, "yes");
+    else if (!strcmp(k, "--nested-epoll")) die("--nested-epoll takes yes or no, not '%s'", v);
     else die("unknown option %s", k);
   }
   if (opt.conns < 1 || opt.in_flight < 1 || opt.size < 1 || opt.duration <= 0 || opt.warmup < 0) {

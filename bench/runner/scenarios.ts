@@ -54,7 +54,7 @@ export function scenarios(L: Launcher, o: Options): Scenario[] {
     // The reference's columns: round trips/s, the C server's CPU per round trip, the C client's.
     const ref = { key: `pingpong-${n}`, run: async () => {
       const r = await L.pair(cEcho, cClient, n);
-      return [r.value as number, cpuPerOp(r, 'server_cpu_seconds'), cpuPerOp(r, 'cpu_seconds')];
+      return [...withServerCpu(r), cpuPerOp(r, 'cpu_seconds')];
     } };
     const conns = `${n} conn${n === 1 ? '' : 's'}`;
     list.push({
